@@ -1,0 +1,292 @@
+/* emu: command-line entry point. `emu run` runs a program; `emu help config|stats` lists the
+ * configuration keys and the counters. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "emu/config.h"
+#include "emu/counters.h"
+#include "emu/emu.h"
+
+#define EMU_VERSION "0.1.0"
+
+static void usage_main(FILE *f)
+{
+    fprintf(f,
+            "usage: emu COMMAND [OPTIONS] ...\n"
+            "\n"
+            "emu is a cycle-approximate x86-64 machine emulator for studying operating-system memory\n"
+            "management.\n"
+            "\n"
+            "commands:\n"
+            "  run [OPTIONS] [--] PROGRAM [ARGS...]   run a static x86-64 Linux program\n"
+            "  help config                            list every configuration key\n"
+            "  help stats                             list every counter of the stats JSON\n"
+            "  help presets                           list the built-in configuration presets\n"
+            "  version                                print the version\n"
+            "\n"
+            "`emu COMMAND --help` describes a command. Documentation: README.md and docs/.\n");
+}
+
+static void usage_run(FILE *f)
+{
+    fprintf(f,
+            "usage: emu run [OPTIONS] [--] PROGRAM [ARGS...]\n"
+            "\n"
+            "Run PROGRAM, a static x86-64 Linux executable (e.g. built with musl-gcc -static), on the\n"
+            "emulated machine. The program's standard output and error are its own; emu's messages\n"
+            "go to standard error prefixed 'emu:'.\n"
+            "\n"
+            "options:\n"
+            "  --mode=se|fs            se: the emulator implements the Linux system calls (default);\n"
+            "                          fs: full system on the guest kernel (not implemented yet)\n"
+            "  --config=FILE|PRESET    machine configuration (INI file or preset name; `emu help presets`)\n"
+            "  --set SECTION.KEY=VALUE override one configuration key (repeatable; wins over --config)\n"
+            "  --stats=FILE            write every counter to FILE as one flat JSON object\n"
+            "  --timing=off            timing model: off (functional only; the only mode implemented yet)\n"
+            "  --max-instructions=N    stop after N instructions (exit status 124)\n"
+            "  --root=DIR              files the program opens are confined to DIR (default: .)\n"
+            "  --env=K=V               add or replace a variable of the program's environment (repeatable)\n"
+            "  --trace-insn=N          keep the last N instructions; print them disassembled on a crash\n"
+            "  --print-config          print the effective configuration and exit\n"
+            "  -q, --quiet             no summary at exit\n"
+            "  -h, --help              this text\n"
+            "\n"
+            "exit status: the program's own; 128+N if signal N killed it; 124 instruction limit;\n"
+            "125 emulator error or bad usage; 126 PROGRAM cannot be run; 127 PROGRAM not found.\n");
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    errno = 0;
+    char *end;
+    if (*s == '-')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (end == s || *end || errno)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+enum { OPT_MODE = 256, OPT_CONFIG, OPT_SET, OPT_STATS, OPT_TIMING, OPT_MAXI, OPT_ROOT, OPT_ENV, OPT_TRACE,
+       OPT_PRINTCFG };
+
+static int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"mode", required_argument, 0, OPT_MODE},
+        {"config", required_argument, 0, OPT_CONFIG},
+        {"set", required_argument, 0, OPT_SET},
+        {"stats", required_argument, 0, OPT_STATS},
+        {"timing", required_argument, 0, OPT_TIMING},
+        {"max-instructions", required_argument, 0, OPT_MAXI},
+        {"root", required_argument, 0, OPT_ROOT},
+        {"env", required_argument, 0, OPT_ENV},
+        {"trace-insn", required_argument, 0, OPT_TRACE},
+        {"print-config", no_argument, 0, OPT_PRINTCFG},
+        {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    config_t cfg;
+    config_defaults(&cfg);
+    enum emu_mode mode = EMU_MODE_SE;
+    const char *config_spec = NULL, *stats_path = NULL, *root = ".";
+    char **sets = calloc((size_t)argc, sizeof(char *));
+    char **envs = calloc((size_t)argc, sizeof(char *));
+    int nsets = 0, nenv = 0, quiet = 0, print_config = 0, trace_n = 0;
+    uint64_t max_insns = 0;
+    char err[2048];
+    int status = EMU_EXIT_ERROR;
+    emu_t *m = NULL;
+
+    optind = 1;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+        switch (opt) {
+        case OPT_MODE:
+            if (strcmp(optarg, "se") == 0)
+                mode = EMU_MODE_SE;
+            else if (strcmp(optarg, "fs") == 0)
+                mode = EMU_MODE_FS;
+            else {
+                fprintf(stderr, "emu: bad --mode '%s': expected se or fs\n", optarg);
+                goto out;
+            }
+            break;
+        case OPT_CONFIG: config_spec = optarg; break;
+        case OPT_SET: sets[nsets++] = optarg; break;
+        case OPT_STATS: stats_path = optarg; break;
+        case OPT_TIMING:
+            if (strcmp(optarg, "off") != 0) {
+                if (strcmp(optarg, "tlb") == 0 || strcmp(optarg, "full") == 0)
+                    fprintf(stderr, "emu: --timing=%s is not implemented yet; only --timing=off is available\n",
+                            optarg);
+                else
+                    fprintf(stderr, "emu: bad --timing '%s': expected off, tlb or full\n", optarg);
+                goto out;
+            }
+            break;
+        case OPT_MAXI:
+            if (parse_u64(optarg, &max_insns) < 0 || max_insns == 0) {
+                fprintf(stderr, "emu: bad --max-instructions '%s': expected a positive integer\n", optarg);
+                goto out;
+            }
+            break;
+        case OPT_ROOT: root = optarg; break;
+        case OPT_ENV:
+            if (!strchr(optarg, '=') || optarg[0] == '=') {
+                fprintf(stderr, "emu: bad --env '%s': expected NAME=VALUE\n", optarg);
+                goto out;
+            }
+            envs[nenv++] = optarg;
+            break;
+        case OPT_TRACE: {
+            uint64_t n;
+            if (parse_u64(optarg, &n) < 0 || n > 1000000) {
+                fprintf(stderr, "emu: bad --trace-insn '%s': expected a number from 0 to 1000000\n", optarg);
+                goto out;
+            }
+            trace_n = (int)n;
+            break;
+        }
+        case OPT_PRINTCFG: print_config = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h':
+            usage_run(stdout);
+            status = 0;
+            goto out;
+        default:
+            if (optopt && optopt < 256)
+                fprintf(stderr, "emu: run: unknown option '-%c' (see emu run --help)\n", optopt);
+            else
+                fprintf(stderr, "emu: run: unknown or incomplete option '%s' (see emu run --help)\n",
+                        argv[optind - 1]);
+            goto out;
+        }
+    }
+
+    if (config_spec && config_load(&cfg, config_spec, err, sizeof(err)) < 0) {
+        fprintf(stderr, "emu: %s\n", err);
+        goto out;
+    }
+    for (int i = 0; i < nsets; i++) {
+        if (config_set(&cfg, sets[i], err, sizeof(err)) < 0) {
+            fprintf(stderr, "emu: %s\n", err);
+            goto out;
+        }
+    }
+    if (print_config) {
+        config_dump(&cfg, stdout);
+        status = 0;
+        goto out;
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "emu: run: no PROGRAM given (see emu run --help)\n");
+        goto out;
+    }
+    struct stat st;
+    if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "emu: --root %s is not a folder\n", root);
+        goto out;
+    }
+
+    m = emu_new(&cfg, mode, err, sizeof(err));
+    if (!m) {
+        fprintf(stderr, "emu: %s\n", err);
+        goto out;
+    }
+    emu_set_trace_insn(m, trace_n);
+    emu_program_t prog = {
+        .path = argv[optind],
+        .argc = argc - optind,
+        .argv = argv + optind,
+        .nr_env = nenv,
+        .env = envs,
+        .root = root,
+    };
+    int rc = emu_load(m, &prog, err, sizeof(err));
+    if (rc != 0) {
+        fprintf(stderr, "emu: %s\n", err);
+        status = rc;
+        goto out;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    emu_result_t res;
+    emu_run(m, max_insns, &res);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    fflush(stdout);
+    if (res.kind == EMU_LIMIT)
+        fprintf(stderr, "emu: instruction limit of %llu reached\n", (unsigned long long)max_insns);
+    status = res.status;
+    if (stats_path && counters_write_json_file(emu_counters(m), stats_path) < 0) {
+        fprintf(stderr, "emu: cannot write stats to %s: %s\n", stats_path, strerror(errno));
+        status = EMU_EXIT_ERROR;
+    }
+    if (!quiet)
+        emu_print_summary(m, secs, stderr);
+out:
+    emu_free(m);
+    free(sets);
+    free(envs);
+    return status;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fprintf(argc < 2 ? stderr : stdout, "usage: emu help config|stats|presets\n");
+        return argc < 2 ? EMU_EXIT_ERROR : 0;
+    }
+    if (strcmp(argv[1], "config") == 0) {
+        config_print_keys(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "stats") == 0) {
+        emu_list_counters(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "presets") == 0) {
+        for (const config_preset_t *p = config_presets; p->name; p++) {
+            const char *first = p->text;
+            /* The first line of a preset is its description comment. */
+            const char *nl = strchr(first, '\n');
+            printf("%-12s %.*s\n", p->name, nl ? (int)(nl - first) : (int)strlen(first), first);
+        }
+        return 0;
+    }
+    fprintf(stderr, "emu: help: unknown topic '%s'; topics: config, stats, presets\n", argv[1]);
+    return EMU_EXIT_ERROR;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage_main(stderr);
+        return EMU_EXIT_ERROR;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "help") == 0)
+        return cmd_help(argc - 1, argv + 1);
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage_main(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("emu %s\n", EMU_VERSION);
+        return 0;
+    }
+    fprintf(stderr, "emu: unknown command '%s' (see emu --help)\n", cmd);
+    return EMU_EXIT_ERROR;
+}

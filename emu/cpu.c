@@ -1,0 +1,483 @@
+/* cpu: the run loop, the predecoded block cache and the translation slow paths.
+ *
+ * The block cache. Code is decoded once: a block is the run of instructions starting at some
+ * address up to the first control transfer (or an instruction the decoder says must end a block,
+ * or the end of the page). Blocks are keyed by the host address of their first byte, which stands
+ * for its physical address (one host mapping backs all of guest RAM), so a page mapped at two
+ * virtual addresses shares its decoded code, and a new mapping of other code at the same virtual
+ * address cannot hit stale code. Blocks live in a per-CPU arena with a hash table in front; when
+ * the arena is full, or code is written, everything is dropped and decoded again (the simplest
+ * policy that is always right; static programs never write their code).
+ *
+ * Self-modifying code. Each frame that holds decoded code has a bit in the machine's code bitmap,
+ * and such frames never enter the write translation cache, so every store to them takes the slow
+ * path, which sees the bit, requests a flush and ends the current block after the storing
+ * instruction (the next instruction is decoded afresh, as x86 requires).
+ *
+ * Exceptions. cpu_fault() longjmps to the run loop, which rewinds rip to the faulting instruction,
+ * counts the instructions of the block that retired before it and hands the exception to the
+ * machine (SE mode: a signal).
+ */
+#include "emu/cpu.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "emu/machine.h"
+#include "emu/se.h"
+
+#define BLOCK_MAX_INSNS 64
+#define CODE_ARENA_BYTES (16u << 20)
+#define CODE_HASH_BITS 15
+
+typedef struct block {
+    uintptr_t key;        /* host address of the first byte */
+    struct block *next;   /* hash chain */
+    uint32_t n;           /* instructions */
+    uint32_t cached;      /* 0 for a one-off block (an instruction crossing a page) */
+    insn_t insns[];
+} block_t;
+
+typedef struct code_cache {
+    uint8_t *arena;
+    size_t used;
+    block_t *hash[1u << CODE_HASH_BITS];
+    block_t *scratch;     /* one-off block for instructions that cross a page */
+} code_cache_t;
+
+static code_cache_t *cache_of(cpu_t *c);
+
+/* ---- translation ---------------------------------------------------------------------------- */
+
+static void tc_invalidate(tc_entry_t *t)
+{
+    for (unsigned i = 0; i < TC_SIZE; i++)
+        t[i].page = TC_INVALID;
+}
+
+void cpu_flush_tlb(cpu_t *c)
+{
+    tc_invalidate(c->tc_r);
+    tc_invalidate(c->tc_w);
+    tc_invalidate(c->tc_x);
+}
+
+void cpu_flush_page(cpu_t *c, uint64_t va)
+{
+    unsigned i = (va >> 12) & (TC_SIZE - 1);
+    uint64_t page = va & ~0xfffull;
+    if (c->tc_r[i].page == page)
+        c->tc_r[i].page = TC_INVALID;
+    if (c->tc_w[i].page == page)
+        c->tc_w[i].page = TC_INVALID;
+    if (c->tc_x[i].page == page)
+        c->tc_x[i].page = TC_INVALID;
+}
+
+/* Translate va for acc and fill the matching translation cache. Returns the host address of va,
+ * or NULL on a fault when fault_ok is 0 (else raises the exception). */
+static uint8_t *translate(cpu_t *c, uint64_t va, enum mmu_access acc, int raise)
+{
+    machine_t *m = c->m;
+    mmu_result_t r;
+    c->st.tc_misses++;
+    for (int attempt = 0;; attempt++) {
+        int rc = mmu_translate(m->dram, &c->mmu, va, acc, &r);
+        if (rc == 0)
+            break;
+        if (rc == -2) {
+            if (raise)
+                cpu_fault(c, X86_GP, 0, va);
+            return NULL;
+        }
+        if (attempt == 0 && m->mode == EMU_MODE_SE && se_page_fault(c, va, r.pf_error))
+            continue;
+        if (raise)
+            cpu_fault(c, X86_PF, r.pf_error, va);
+        return NULL;
+    }
+    uint8_t *host = dram_host(m->dram, r.pa);
+    if (!host) {
+        /* A mapping of a physical address with no RAM behind it: a bus error on real hardware
+         * (no MMIO device exists yet). */
+        if (raise)
+            cpu_fault(c, X86_PF, PF_P | PF_RSVD | (acc == MMU_WRITE ? PF_W : 0) | PF_U, va);
+        return NULL;
+    }
+    uint64_t page = va & ~0xfffull;
+    uintptr_t addend = (uintptr_t)(host - (va & 0xfff)) - (uintptr_t)page;
+    unsigned i = (va >> 12) & (TC_SIZE - 1);
+    if (acc == MMU_WRITE) {
+        if (machine_frame_has_code(m, r.pa)) {
+            machine_code_written(m, r.pa);
+            c->block_end = NULL; /* the rest of this block may be stale */
+        }
+        c->tc_w[i].page = page;
+        c->tc_w[i].addend = addend;
+        /* A write translation also serves reads. */
+        c->tc_r[i].page = page;
+        c->tc_r[i].addend = addend;
+    } else if (acc == MMU_READ) {
+        c->tc_r[i].page = page;
+        c->tc_r[i].addend = addend;
+    } else {
+        c->tc_x[i].page = page;
+        c->tc_x[i].addend = addend;
+    }
+    return host;
+}
+
+uint64_t mem_read_slow(cpu_t *c, uint64_t va, int size)
+{
+    if (((va & 0xfff) + (uint64_t)size) <= 0x1000) {
+        uint8_t *h = translate(c, va, MMU_READ, 1);
+        uint64_t v = 0;
+        memcpy(&v, h, (size_t)size);
+        return v;
+    }
+    /* Crossing a page: translate both pages first, then assemble. */
+    uint64_t first = 0x1000 - (va & 0xfff);
+    uint8_t *h1 = translate(c, va, MMU_READ, 1);
+    uint8_t *h2 = translate(c, va + first, MMU_READ, 1);
+    uint64_t v = 0;
+    memcpy(&v, h1, first);
+    memcpy((uint8_t *)&v + first, h2, (size_t)size - first);
+    return v;
+}
+
+void mem_write_slow(cpu_t *c, uint64_t va, int size, uint64_t val)
+{
+    if (((va & 0xfff) + (uint64_t)size) <= 0x1000) {
+        uint8_t *h = translate(c, va, MMU_WRITE, 1);
+        memcpy(h, &val, (size_t)size);
+        return;
+    }
+    uint64_t first = 0x1000 - (va & 0xfff);
+    uint8_t *h1 = translate(c, va, MMU_WRITE, 1);
+    uint8_t *h2 = translate(c, va + first, MMU_WRITE, 1);
+    memcpy(h1, &val, first);
+    memcpy(h2, (uint8_t *)&val + first, (size_t)size - first);
+}
+
+uint8_t *mem_read_ptr(cpu_t *c, uint64_t va, int n)
+{
+    (void)n;
+    const tc_entry_t *e = &c->tc_r[(va >> 12) & (TC_SIZE - 1)];
+    if (e->page == (va & ~0xfffull))
+        return (uint8_t *)(uintptr_t)(va + e->addend);
+    return translate(c, va, MMU_READ, 1);
+}
+
+uint8_t *mem_write_ptr(cpu_t *c, uint64_t va, int n)
+{
+    (void)n;
+    const tc_entry_t *e = &c->tc_w[(va >> 12) & (TC_SIZE - 1)];
+    if (e->page == (va & ~0xfffull))
+        return (uint8_t *)(uintptr_t)(va + e->addend);
+    return translate(c, va, MMU_WRITE, 1);
+}
+
+static int copy_guest(cpu_t *c, uint64_t va, void *buf, size_t n, int write, int raise)
+{
+    uint8_t *p = buf;
+    while (n) {
+        size_t chunk = 0x1000 - (va & 0xfff);
+        if (chunk > n)
+            chunk = n;
+        uint8_t *h = translate(c, va, write ? MMU_WRITE : MMU_READ, raise);
+        if (!h)
+            return -1;
+        if (write)
+            memcpy(h, p, chunk);
+        else
+            memcpy(p, h, chunk);
+        va += chunk;
+        p += chunk;
+        n -= chunk;
+    }
+    return 0;
+}
+
+void mem_read_buf(cpu_t *c, uint64_t va, void *buf, size_t n) { copy_guest(c, va, buf, n, 0, 1); }
+void mem_write_buf(cpu_t *c, uint64_t va, const void *buf, size_t n) { copy_guest(c, va, (void *)buf, n, 1, 1); }
+int mem_try_read_buf(cpu_t *c, uint64_t va, void *buf, size_t n) { return copy_guest(c, va, buf, n, 0, 0); }
+int mem_try_write_buf(cpu_t *c, uint64_t va, const void *buf, size_t n)
+{
+    return copy_guest(c, va, (void *)buf, n, 1, 0);
+}
+
+/* ---- exceptions ------------------------------------------------------------------------------ */
+
+_Noreturn void cpu_fault(cpu_t *c, int vector, uint32_t error, uint64_t addr)
+{
+    c->fault_vector = vector;
+    c->fault_error = error;
+    c->fault_addr = addr;
+    if (!c->in_run) {
+        fprintf(stderr, "emu: internal error: exception %d raised outside the run loop\n", vector);
+        abort();
+    }
+    longjmp(c->fault_jmp, 1);
+}
+
+_Noreturn void cpu_ud(cpu_t *c) { cpu_fault(c, X86_UD, 0, 0); }
+
+/* ---- the code cache -------------------------------------------------------------------------- */
+
+
+static code_cache_t *cache_of(cpu_t *c) { return (code_cache_t *)c->code_cache; }
+
+void cpu_flush_code(cpu_t *c)
+{
+    code_cache_t *cc = cache_of(c);
+    memset(cc->hash, 0, sizeof(cc->hash));
+    cc->used = 0;
+    c->flush_pending = 0;
+    c->st.code_flushes++;
+}
+
+static void *arena_alloc(cpu_t *c, size_t bytes)
+{
+    code_cache_t *cc = cache_of(c);
+    bytes = (bytes + 15) & ~(size_t)15;
+    if (cc->used + bytes > CODE_ARENA_BYTES)
+        return NULL;
+    void *p = cc->arena + cc->used;
+    cc->used += bytes;
+    return p;
+}
+
+static inline unsigned hash_key(uintptr_t key) { return (unsigned)((key * 0x9E3779B97F4A7C15ull) >> (64 - CODE_HASH_BITS)); }
+
+/* Fetch up to n instruction bytes at va (stopping at the first unmapped page after the first). */
+static int fetch_bytes(cpu_t *c, uint64_t va, uint8_t *buf, int n)
+{
+    int got = 0;
+    while (got < n) {
+        uint64_t a = va + (uint64_t)got;
+        const tc_entry_t *e = &c->tc_x[(a >> 12) & (TC_SIZE - 1)];
+        uint8_t *h;
+        if (e->page == (a & ~0xfffull))
+            h = (uint8_t *)(uintptr_t)(a + e->addend);
+        else
+            h = translate(c, a, MMU_EXEC, got == 0);
+        if (!h)
+            break;
+        int chunk = (int)(0x1000 - (a & 0xfff));
+        if (chunk > n - got)
+            chunk = n - got;
+        memcpy(buf + got, h, (size_t)chunk);
+        got += chunk;
+    }
+    return got;
+}
+
+/* Decode the block that starts at rip, whose first byte is at host address key. */
+static block_t *decode_block(cpu_t *c, uint64_t rip, uint8_t *host)
+{
+    code_cache_t *cc = cache_of(c);
+    machine_t *m = c->m;
+    insn_t tmp[BLOCK_MAX_INSNS];
+    int n = 0;
+    uint64_t va = rip;
+    int cross = 0;
+    uint8_t *page_host = host - (rip & 0xfff);
+    for (;;) {
+        uint8_t bytes[16];
+        int avail = (int)(0x1000 - (va & 0xfff));
+        const uint8_t *code;
+        if (avail >= 15) {
+            code = page_host + (va & 0xfff);
+        } else {
+            /* The instruction may cross into the next page. */
+            memcpy(bytes, page_host + (va & 0xfff), (size_t)avail);
+            code = bytes;
+        }
+        int ends = 0;
+        insn_t *in = &tmp[n];
+        int len = decode_insn(code, avail >= 15 ? 15 : avail, in, &ends);
+        if (len == 0) {
+            /* Needs bytes from the next page. */
+            if (n > 0)
+                break; /* end the block here; the crossing instruction gets its own */
+            int got = fetch_bytes(c, va, bytes, 15);
+            len = decode_insn(bytes, got, in, &ends);
+            if (len == 0) {
+                /* Even with the next page (or what could be read of it) the instruction is
+                 * incomplete: fetch the missing byte so the right #PF is raised. */
+                fetch_bytes(c, va + (uint64_t)got, bytes, 1);
+                cpu_ud(c);
+            }
+            cross = 1;
+            n = 1;
+            break;
+        }
+        n++;
+        va += (uint64_t)len;
+        if (ends || n == BLOCK_MAX_INSNS || (va & 0xfff) == 0)
+            break;
+    }
+
+    size_t bytes = sizeof(block_t) + (size_t)n * sizeof(insn_t);
+    block_t *b;
+    if (cross) {
+        b = cc->scratch;
+        b->cached = 0;
+    } else {
+        b = arena_alloc(c, bytes);
+        if (!b) {
+            cpu_flush_code(c);
+            b = arena_alloc(c, bytes);
+        }
+        b->cached = 1;
+    }
+    b->key = (uintptr_t)host;
+    b->n = (uint32_t)n;
+    memcpy(b->insns, tmp, (size_t)n * sizeof(insn_t));
+    if (b->cached) {
+        unsigned h = hash_key(b->key);
+        b->next = cc->hash[h];
+        cc->hash[h] = b;
+        uint64_t pa = (uint64_t)(host - dram_base(m->dram));
+        if (!machine_frame_has_code(m, pa))
+            machine_mark_code(m, pa);
+    }
+    c->st.blocks_decoded++;
+    return b;
+}
+
+/* The block at c->rip (decoding it if needed). */
+static inline block_t *find_block(cpu_t *c)
+{
+    uint64_t rip = c->rip;
+    const tc_entry_t *e = &c->tc_x[(rip >> 12) & (TC_SIZE - 1)];
+    uint8_t *host;
+    if (LIKELY(e->page == (rip & ~0xfffull)))
+        host = (uint8_t *)(uintptr_t)(rip + e->addend);
+    else
+        host = translate(c, rip, MMU_EXEC, 1);
+    code_cache_t *cc = cache_of(c);
+    for (block_t *b = cc->hash[hash_key((uintptr_t)host)]; b; b = b->next)
+        if (b->key == (uintptr_t)host)
+            return b;
+    return decode_block(c, rip, host);
+}
+
+/* ---- the run loop ---------------------------------------------------------------------------- */
+
+static inline void trace_record(machine_t *m, uint64_t rip)
+{
+    m->trace_ring[m->trace_pos] = rip;
+    m->trace_pos = (m->trace_pos + 1) % m->trace_n;
+    m->trace_count++;
+}
+
+/* Execute blocks until max instructions retired or the machine stops. 'trace' is a compile-time
+ * constant in each caller so the untraced loop has no per-instruction test for it. */
+static inline __attribute__((always_inline)) void run_blocks(cpu_t *c, uint64_t limit, const int trace)
+{
+    machine_t *m = c->m;
+    while (!m->stop && c->st.instructions < limit) {
+        if (UNLIKELY(c->flush_pending))
+            cpu_flush_code(c);
+        c->cur = NULL;
+        block_t *b = find_block(c);
+        const insn_t *i = b->insns;
+        const insn_t *end = i + b->n;
+        uint64_t left = limit - c->st.instructions;
+        if (UNLIKELY(left < b->n))
+            end = i + left;
+        c->cur_block = b;
+        c->block_end = end;
+        do {
+            c->cur = i;
+            if (trace)
+                trace_record(m, c->rip);
+            c->rip += i->len;
+            i->fn(c, i);
+            i++;
+        } while (i < c->block_end);
+        c->st.instructions += (uint64_t)(i - b->insns);
+        c->cur_block = NULL;
+    }
+}
+
+uint64_t cpu_run(cpu_t *c, uint64_t max)
+{
+    machine_t *m = c->m;
+    uint64_t start = c->st.instructions;
+    uint64_t limit = max ? start + max : UINT64_MAX;
+    if (setjmp(c->fault_jmp)) {
+        /* An exception: the faulting instruction did not retire. */
+        c->in_run = 0;
+        if (c->cur) {
+            c->rip -= c->cur->len;
+            if (c->cur_block)
+                c->st.instructions += (uint64_t)(c->cur - c->cur_block->insns);
+        }
+        c->cur = NULL;
+        c->cur_block = NULL;
+        if (c->fault_vector == X86_UD) {
+            char dis[128];
+            machine_disasm(c, c->rip, dis, sizeof(dis));
+            emu_msg("invalid or unimplemented instruction at 0x%llx: %s", (unsigned long long)c->rip, dis);
+        }
+        if (m->mode == EMU_MODE_SE)
+            se_exception(c, c->fault_vector, c->fault_error, c->fault_addr);
+        else
+            machine_fail(m, "exception %d at 0x%llx in full-system mode (not yet supported)", c->fault_vector,
+                         (unsigned long long)c->rip);
+    }
+    c->in_run = 1;
+    if (m->trace_n)
+        run_blocks(c, limit, 1);
+    else
+        run_blocks(c, limit, 0);
+    c->in_run = 0;
+    return c->st.instructions - start;
+}
+
+/* ---- life cycle ------------------------------------------------------------------------------ */
+
+cpu_t *cpu_new(struct machine *m, int id)
+{
+    cpu_t *c = calloc(1, sizeof(*c));
+    code_cache_t *cc = calloc(1, sizeof(*cc));
+    if (!c || !cc) {
+        free(c);
+        free(cc);
+        return NULL;
+    }
+    cc->arena = malloc(CODE_ARENA_BYTES);
+    cc->scratch = malloc(sizeof(block_t) + sizeof(insn_t));
+    if (!cc->arena || !cc->scratch) {
+        free(cc->arena);
+        free(cc->scratch);
+        free(cc);
+        free(c);
+        return NULL;
+    }
+    c->code_cache = cc;
+    c->m = m;
+    c->id = id;
+    c->rflags = 0x202;
+    c->mxcsr = 0x1f80;
+    c->fpu_cw = 0x37f;
+    c->mmu.levels = 4;
+    c->mmu.user = 1;
+    c->mmu.wp = 1;
+    c->mmu.nxe = 1;
+    cpu_flush_tlb(c);
+    return c;
+}
+
+void cpu_free(cpu_t *c)
+{
+    if (!c)
+        return;
+    code_cache_t *cc = cache_of(c);
+    free(cc->arena);
+    free(cc->scratch);
+    free(cc);
+    free(c);
+}

@@ -1,0 +1,263 @@
+/* cpu: the state of one x86-64 CPU and the interfaces the decoder, the instruction handlers, the
+ * run loop and the system-call layer share. Private to emu/.
+ *
+ * Execution model (docs/ARCHITECTURE.md, "The hot path"):
+ *   - Code is decoded once into insn_t records, grouped into blocks keyed by the physical address
+ *     of their first byte (emu/cpu.c). A block ends at a control transfer, at an instruction that
+ *     may change the machine state the decoder relied on (syscall, cpuid, ...), or at a page end.
+ *   - Each insn_t carries its handler; the run loop does, per instruction:
+ *         c->cur = i; c->rip += i->len; i->fn(c, i);
+ *     so a handler sees rip = the address of the NEXT instruction (what RIP-relative operands,
+ *     call and relative jumps need). Control transfers assign c->rip.
+ *   - A handler that must stop the block early (a write to code, exit) sets c->block_end = NULL.
+ *   - Exceptions: a handler calls cpu_fault(), which longjmps back to the run loop; the run loop
+ *     rewinds rip to the faulting instruction (rip - cur->len). Handlers therefore do every load
+ *     and store that can fault before they change registers or flags, so that a faulting
+ *     instruction has no visible effect (string instructions update registers per iteration,
+ *     which is architecturally exact).
+ *   - Memory: a per-CPU direct-mapped translation cache per access kind maps a virtual page to a
+ *     host pointer; a hit is a tag compare and an add. Misses walk the guest page tables (mmu/).
+ *     It holds no statistics: the timing issues put the modelled TLB in front of it.
+ */
+#ifndef EMU_CPU_H
+#define EMU_CPU_H
+
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "mmu/mmu.h"
+
+struct machine;
+typedef struct cpu cpu_t;
+typedef struct insn insn_t;
+typedef void (*insn_fn)(cpu_t *c, const insn_t *i);
+
+/* General-purpose register numbers (encoding order). */
+enum { R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI, R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15 };
+
+/* Byte registers in insn_t: 0..15 are the low bytes of r[0..15] (AL..R15B, with SPL/BPL/SIL/DIL
+ * when a REX prefix is present); 16..19 are AH, CH, DH, BH (no REX prefix). */
+#define REG8_AH 16
+
+/* Exception vectors. */
+enum { X86_DE = 0, X86_DB = 1, X86_BP = 3, X86_OF = 4, X86_UD = 6, X86_NM = 7, X86_DF = 8, X86_GP = 13,
+       X86_PF = 14, X86_MF = 16, X86_AC = 17, X86_XM = 19 };
+
+/* RFLAGS bits. */
+#define FL_CF (1u << 0)
+#define FL_PF (1u << 2)
+#define FL_AF (1u << 4)
+#define FL_ZF (1u << 6)
+#define FL_SF (1u << 7)
+#define FL_TF (1u << 8)
+#define FL_IF (1u << 9)
+#define FL_DF (1u << 10)
+#define FL_OF (1u << 11)
+#define FL_ID (1u << 21)
+#define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
+
+/* insn_t.base / insn_t.index values beyond the 16 registers. */
+#define EA_NONE 0xff
+#define EA_RIP 0xfe
+/* insn_t.seg */
+enum { SEG_NONE = 0, SEG_FS = 1, SEG_GS = 2 };
+/* insn_t.flags */
+#define INSN_MEM (1u << 0)   /* the ModRM operand is memory (else register rm) */
+#define INSN_LOCK (1u << 1)  /* F0 prefix */
+#define INSN_REP (1u << 2)   /* F3 prefix */
+#define INSN_REPNE (1u << 3) /* F2 prefix */
+#define INSN_REX (1u << 4)   /* a REX prefix was present */
+#define INSN_CROSS (1u << 5) /* the instruction's bytes cross a page boundary (not cached) */
+
+/* A decoded instruction. The decoder fills what the handler needs; fields a handler does not use
+ * are unspecified. 32 bytes, so two fit in a cache line. */
+struct insn {
+    insn_fn fn;     /* handler */
+    uint64_t imm;   /* immediate (sign-extended to 64 bits where the encoding says so) */
+    int32_t disp;   /* memory displacement */
+    uint16_t op;    /* decoder's opcode id, for handlers shared by several opcodes */
+    uint8_t len;    /* length in bytes, 1..15 */
+    uint8_t osz;    /* operand size in bytes: 1, 2, 4, 8 (16 for SSE) */
+    uint8_t reg;    /* ModRM.reg with REX.R, or the register in the opcode; byte regs see REG8_AH */
+    uint8_t rm;     /* ModRM.rm with REX.B when the operand is a register */
+    uint8_t base;   /* memory operand base register, EA_NONE or EA_RIP */
+    uint8_t index;  /* memory operand index register or EA_NONE */
+    uint8_t scale;  /* log2 of the index scale */
+    uint8_t seg;    /* SEG_NONE, SEG_FS, SEG_GS */
+    uint8_t flags;  /* INSN_* */
+    uint8_t asz;    /* address size: 8, or 4 with the 67 prefix */
+    uint8_t cc;     /* condition code (jcc, setcc, cmovcc) or sub-operation */
+    uint8_t aux;    /* second immediate (enter), or handler-specific */
+};
+
+/* One entry of the translation cache: page is the virtual page (va & ~0xfff) or TC_INVALID;
+ * host address of va = va + addend. */
+typedef struct tc_entry {
+    uint64_t page;
+    uintptr_t addend;
+} tc_entry_t;
+#define TC_BITS 9
+#define TC_SIZE (1u << TC_BITS)
+#define TC_INVALID 1ull
+
+typedef union xmm {
+    uint8_t b[16];
+    uint16_t w[8];
+    uint32_t d[4];
+    uint64_t q[2];
+    float f[4];
+    double df[2];
+} xmm_t;
+
+/* Per-CPU counters: declared once here; registered as "cpuN.<name>" (docs/STATS.md). */
+#define CPU_COUNTERS(X)                                                                           \
+    X(instructions, "Instructions retired")                                                       \
+    X(page_faults, "Page faults taken (#PF), including those resolved by demand paging")          \
+    X(syscalls, "System calls executed")                                                          \
+    X(blocks_decoded, "Code blocks decoded into the predecoded instruction cache")               \
+    X(code_flushes, "Flushes of the predecoded instruction cache (self-modifying code, full cache)") \
+    X(tc_misses, "Translation-cache misses (page walks done by the functional MMU)")
+
+struct cpu_stats {
+#define X(name, desc) uint64_t name;
+    CPU_COUNTERS(X)
+#undef X
+};
+
+struct block;
+
+struct cpu {
+    /* Architectural state. */
+    uint64_t r[16];
+    uint64_t rip;
+    uint64_t rflags;      /* non-arithmetic bits always; arithmetic bits when lf_op == 0 */
+    /* Lazy flags (emu/flags.h): the last flag-setting operation, its operands and result. */
+    uint64_t lf_res, lf_a, lf_b;
+    uint32_t lf_op;       /* 0: the arithmetic bits of rflags are current */
+    uint32_t lf_aux;
+    uint64_t fs_base, gs_base;
+    xmm_t xmm[16];
+    uint32_t mxcsr;
+    uint16_t fpu_cw, fpu_sw, fpu_tw;  /* x87 control/status/tag words (x87 arrives with issue 3) */
+
+    /* Paging. */
+    mmu_ctx_t mmu;
+
+    /* Translation caches: data reads, data writes, instruction fetch. */
+    tc_entry_t tc_r[TC_SIZE], tc_w[TC_SIZE], tc_x[TC_SIZE];
+
+    /* Run-loop state. */
+    const insn_t *cur;        /* instruction being executed */
+    const insn_t *block_end;  /* the loop stops when it reaches this (NULL: stop after current) */
+    jmp_buf fault_jmp;
+    int fault_vector;         /* set by cpu_fault() */
+    uint32_t fault_error;
+    uint64_t fault_addr;
+
+    int in_run;               /* inside cpu_run(): cpu_fault() may longjmp */
+    const struct block *cur_block;
+    int flush_pending;        /* decoded code must be dropped before the next block */
+    void *code_cache;         /* the predecoded block cache (emu/cpu.c) */
+
+    int id;
+    struct machine *m;
+    struct cpu_stats st;
+};
+
+/* Raise an exception: records it and longjmps to the run loop. */
+_Noreturn void cpu_fault(cpu_t *c, int vector, uint32_t error, uint64_t addr);
+/* #UD for the current instruction. */
+_Noreturn void cpu_ud(cpu_t *c);
+
+/* Slow paths (emu/cpu.c): translate, fill the cache, handle page crossing, demand paging. */
+uint64_t mem_read_slow(cpu_t *c, uint64_t va, int size);
+void mem_write_slow(cpu_t *c, uint64_t va, int size, uint64_t val);
+/* Byte-wise copies between guest virtual memory and the host (any length, faults as accesses do). */
+void mem_read_buf(cpu_t *c, uint64_t va, void *buf, size_t n);
+void mem_write_buf(cpu_t *c, uint64_t va, const void *buf, size_t n);
+/* The same, but a fault returns -1 instead of raising an exception (system calls use these to
+ * answer -EFAULT). Demand paging still happens. Usable outside cpu_run(). */
+int mem_try_read_buf(cpu_t *c, uint64_t va, void *buf, size_t n);
+int mem_try_write_buf(cpu_t *c, uint64_t va, const void *buf, size_t n);
+/* Host pointer for a write of n bytes at va inside one page (translates and marks dirty). */
+uint8_t *mem_write_ptr(cpu_t *c, uint64_t va, int n);
+uint8_t *mem_read_ptr(cpu_t *c, uint64_t va, int n);
+/* Drop every cached translation (page tables changed, CR3 written). */
+void cpu_flush_tlb(cpu_t *c);
+/* Drop cached translations of one page. */
+void cpu_flush_page(cpu_t *c, uint64_t va);
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Fast path: the access lies within one page whose translation is cached. */
+#define MEM_FAST_READ(bits)                                                                   \
+    static inline uint##bits##_t mem_rd##bits(cpu_t *c, uint64_t va)                          \
+    {                                                                                         \
+        const tc_entry_t *e = &c->tc_r[(va >> 12) & (TC_SIZE - 1)];                           \
+        if (LIKELY(e->page == (va & ~0xfffull) && (va & 0xfff) <= 0x1000 - bits / 8)) {       \
+            uint##bits##_t v;                                                                 \
+            memcpy(&v, (const void *)(uintptr_t)(va + e->addend), sizeof(v));                \
+            return v;                                                                         \
+        }                                                                                     \
+        return (uint##bits##_t)mem_read_slow(c, va, bits / 8);                                \
+    }
+#define MEM_FAST_WRITE(bits)                                                                  \
+    static inline void mem_wr##bits(cpu_t *c, uint64_t va, uint##bits##_t v)                  \
+    {                                                                                         \
+        const tc_entry_t *e = &c->tc_w[(va >> 12) & (TC_SIZE - 1)];                           \
+        if (LIKELY(e->page == (va & ~0xfffull) && (va & 0xfff) <= 0x1000 - bits / 8)) {       \
+            memcpy((void *)(uintptr_t)(va + e->addend), &v, sizeof(v));                       \
+            return;                                                                           \
+        }                                                                                     \
+        mem_write_slow(c, va, bits / 8, v);                                                   \
+    }
+MEM_FAST_READ(8)
+MEM_FAST_READ(16)
+MEM_FAST_READ(32)
+MEM_FAST_READ(64)
+MEM_FAST_WRITE(8)
+MEM_FAST_WRITE(16)
+MEM_FAST_WRITE(32)
+MEM_FAST_WRITE(64)
+
+/* Effective (linear) address of the memory operand. */
+static inline uint64_t insn_ea(const cpu_t *c, const insn_t *i)
+{
+    uint64_t a = (uint64_t)(int64_t)i->disp;
+    if (i->base == EA_RIP)
+        a += c->rip;
+    else if (i->base != EA_NONE)
+        a += c->r[i->base];
+    if (i->index != EA_NONE)
+        a += c->r[i->index] << i->scale;
+    if (i->asz == 4)
+        a = (uint32_t)a;
+    if (i->seg)
+        a += i->seg == SEG_FS ? c->fs_base : c->gs_base;
+    return a;
+}
+
+/* Decoder (emu/decode.c): decode the instruction at va whose bytes are at code[0..avail).
+ * Fills *out (handler included; an undefined or unimplemented opcode gets the #UD handler) and
+ * returns its length; returns 0 when avail is too short for the instruction.
+ * *ends_block is set when the block must end after this instruction. */
+int decode_insn(const uint8_t *code, int avail, insn_t *out, int *ends_block);
+
+/* Run-loop entry points (emu/cpu.c). */
+cpu_t *cpu_new(struct machine *m, int id);
+void cpu_free(cpu_t *c);
+/* Flush every decoded block (after code was written, or when the cache is full). */
+void cpu_flush_code(cpu_t *c);
+
+/* Execute up to max instructions; returns the number retired. Stops early when the machine asks
+ * (exit, fatal signal) or an exception reaches the machine's handler. */
+uint64_t cpu_run(cpu_t *c, uint64_t max);
+
+/* The complete RFLAGS value (materialises the lazy flags); emu/flags.c. */
+uint64_t cpu_get_rflags(cpu_t *c);
+/* Set RFLAGS (all bits), dropping the lazy state. */
+void cpu_set_rflags(cpu_t *c, uint64_t v);
+
+#endif

@@ -1,0 +1,65 @@
+/* emu: the public control API of the emulator, used by cli/.
+ *
+ * A machine is built from a configuration, given a program, and run. Everything it counts is in
+ * its counters registry.
+ */
+#ifndef EMU_EMU_H
+#define EMU_EMU_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "emu/config.h"
+#include "emu/counters.h"
+
+typedef struct machine emu_t;
+
+enum emu_mode { EMU_MODE_SE = 0, EMU_MODE_FS = 1 };
+
+/* Exit statuses of `emu run` (docs/CLI.md, DESIGN.md section 2). */
+enum {
+    EMU_EXIT_LIMIT = 124,
+    EMU_EXIT_ERROR = 125,
+    EMU_EXIT_NOEXEC = 126,
+    EMU_EXIT_NOTFOUND = 127,
+};
+
+typedef struct emu_program {
+    const char *path;       /* host path of the executable */
+    int argc;
+    char **argv;            /* argv[0] is what the program sees as its name */
+    int nr_env;
+    char **env;             /* extra "K=V" entries added to the default environment */
+    const char *root;       /* files the program may open are confined to this folder */
+} emu_program_t;
+
+typedef struct emu_result {
+    enum { EMU_EXITED, EMU_SIGNALED, EMU_LIMIT, EMU_FAILED } kind;
+    int code;               /* exit code, or signal number */
+    int status;             /* the exit status `emu run` returns for this result */
+} emu_result_t;
+
+/* Build a machine from cfg. NULL with a message in err on failure. */
+emu_t *emu_new(const config_t *cfg, enum emu_mode mode, char *err, size_t errlen);
+void emu_free(emu_t *m);
+
+/* Keep the last n executed instructions, printed with a disassembly when the program crashes or
+ * the emulator reports an error (--trace-insn=N). */
+void emu_set_trace_insn(emu_t *m, int n);
+
+/* Load a program (SE mode). Returns 0, or an exit status (126, 127, 125) with a message in err. */
+int emu_load(emu_t *m, const emu_program_t *p, char *err, size_t errlen);
+
+/* Run until the program ends or max_insns instructions retired (0: no limit). */
+void emu_run(emu_t *m, uint64_t max_insns, emu_result_t *res);
+
+counters_t *emu_counters(emu_t *m);
+
+/* Print every counter name (per-CPU ones as cpuN.name) with its description. */
+void emu_list_counters(FILE *f);
+
+/* Print the exit summary (instructions, faults, host time) to f. */
+void emu_print_summary(emu_t *m, double host_seconds, FILE *f);
+
+#endif

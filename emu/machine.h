@@ -1,0 +1,73 @@
+/* machine: what the modules of emu/ share about the machine being run. Private to emu/. */
+#ifndef EMU_MACHINE_H
+#define EMU_MACHINE_H
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "dram/dram.h"
+#include "emu/config.h"
+#include "emu/counters.h"
+#include "emu/cpu.h"
+#include "emu/emu.h"
+
+struct se_proc;
+
+/* Machine-wide counters, registered as "sim.<name>". Sums over CPUs are derived counters. */
+#define SIM_COUNTERS(X) X(exit_code, "Exit status of the run (as `emu run` returns it)")
+
+struct machine {
+    config_t cfg;
+    enum emu_mode mode;
+    dram_t *dram;
+    counters_t *ctrs;
+    int nr_cpus;
+    cpu_t **cpus;
+
+    /* One bit per 4 KiB frame: the frame holds code that has been decoded. The store slow path
+     * checks it and flushes decoded code (self-modifying code). */
+    uint8_t *code_bits;
+    uint64_t nr_frames;
+
+    /* SE mode: the one process and its emulated kernel services (emu/se*.c). */
+    struct se_proc *se;
+
+    /* Set by whatever ends the run. */
+    int stop;
+    emu_result_t result;
+
+    /* --trace-insn: ring of recent instruction addresses. */
+    uint64_t *trace_ring;
+    int trace_n, trace_pos;
+    uint64_t trace_count;
+
+    struct { uint64_t exit_code; } st;
+};
+
+typedef struct machine machine_t;
+
+/* Print an "emu: ..." line to stderr. */
+void emu_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* End the run: the program exited with code, or was killed by signal sig. */
+void machine_exit(machine_t *m, int code);
+void machine_kill(machine_t *m, int sig);
+/* End the run with an emulator error (status 125) after printing msg. */
+void machine_fail(machine_t *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Frame code bits. */
+static inline int machine_frame_has_code(const machine_t *m, uint64_t pa)
+{
+    uint64_t f = pa >> 12;
+    return f < m->nr_frames && (m->code_bits[f >> 3] >> (f & 7)) & 1;
+}
+void machine_mark_code(machine_t *m, uint64_t pa);
+/* A write to a frame holding code: drop decoded code everywhere. */
+void machine_code_written(machine_t *m, uint64_t pa);
+
+/* Print the --trace-insn ring (if enabled) to stderr, disassembled. */
+void machine_dump_trace(machine_t *m, cpu_t *c);
+/* Disassemble one instruction at va of c's address space into buf ("<unreadable>" on failure). */
+void machine_disasm(cpu_t *c, uint64_t va, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,277 @@
+/* se_int: the internals of syscall emulation shared by emu/loader.c, emu/se_mm.c,
+ * emu/se_syscall.c and emu/se_signal.c (and their unit tests). Private to those files.
+ *
+ * One process (struct se_proc, m->se) owns:
+ *   - a physical frame allocator over the machine's DRAM (se_mm.c),
+ *   - genuine x86-64 page tables in guest physical memory, 4 or 5 levels (se_mm.c),
+ *   - a sorted array of VMAs describing what may be mapped where (se_mm.c),
+ *   - a file-descriptor table over host fds, confined to a root folder (se_syscall.c),
+ *   - signal dispositions, the blocked and pending sets (se_signal.c),
+ *   - simulated time and a deterministic random stream (se_syscall.c).
+ */
+#ifndef EMU_SE_INT_H
+#define EMU_SE_INT_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emu/machine.h"
+#include "emu/se.h"
+
+#define SE_PAGE 4096ull
+#define SE_PAGE_MASK (~(SE_PAGE - 1))
+#define SE_PAGE_UP(x) (((x) + SE_PAGE - 1) & SE_PAGE_MASK)
+#define SE_PAGE_DOWN(x) ((x) & SE_PAGE_MASK)
+
+/* Top of user space: 47 bits minus one page (Linux's TASK_SIZE_MAX / DEFAULT_MAP_WINDOW). With
+ * 5-level paging a program may ask (with an mmap hint) for addresses up to SE_TASK_SIZE_LA57. */
+#define SE_TASK_SIZE 0x00007ffffffff000ull
+#define SE_TASK_SIZE_LA57 0x00fffffffffff000ull
+/* Lowest address mmap hands out or accepts (Linux's vm.mmap_min_addr default). */
+#define SE_MMAP_MIN 0x10000ull
+/* The initial stack ends here (Linux's STACK_TOP without randomisation). */
+#define SE_STACK_TOP SE_TASK_SIZE
+/* Unmapped gap kept below a stack mapping (Linux's stack_guard_gap: 256 pages). */
+#define SE_STACK_GUARD (256 * SE_PAGE)
+/* Load address of a static-pie (ET_DYN) executable: Linux's ELF_ET_DYN_BASE without ASLR. */
+#define SE_PIE_BASE 0x555555554000ull
+#define SE_MAX_VMAS 65530
+
+/* Software bit of a non-present PTE that still holds its frame (a PROT_NONE page). Bits 9..11 are
+ * ignored by the MMU; with P clear every other bit is too. */
+#define PTE_SW_PROTNONE (1ull << 9)
+
+/* Linux mmap/mprotect constants (uapi). */
+#define SE_PROT_READ 0x1
+#define SE_PROT_WRITE 0x2
+#define SE_PROT_EXEC 0x4
+#define SE_PROT_GROWSDOWN 0x01000000
+#define SE_PROT_GROWSUP 0x02000000
+#define SE_MAP_SHARED 0x01
+#define SE_MAP_PRIVATE 0x02
+#define SE_MAP_SHARED_VALIDATE 0x03
+#define SE_MAP_TYPE 0x0f
+#define SE_MAP_FIXED 0x10
+#define SE_MAP_ANONYMOUS 0x20
+#define SE_MAP_32BIT 0x40
+#define SE_MAP_GROWSDOWN 0x100
+#define SE_MAP_DENYWRITE 0x800
+#define SE_MAP_EXECUTABLE 0x1000
+#define SE_MAP_LOCKED 0x2000
+#define SE_MAP_NORESERVE 0x4000
+#define SE_MAP_POPULATE 0x8000
+#define SE_MAP_NONBLOCK 0x10000
+#define SE_MAP_STACK 0x20000
+#define SE_MAP_HUGETLB 0x40000
+#define SE_MAP_SYNC 0x80000
+#define SE_MAP_FIXED_NOREPLACE 0x100000
+#define SE_MAP_UNINITIALIZED 0x4000000
+#define SE_MREMAP_MAYMOVE 1
+#define SE_MREMAP_FIXED 2
+#define SE_MREMAP_DONTUNMAP 4
+
+/* VMA flags. */
+#define VMA_SHARED (1u << 0)    /* MAP_SHARED (same as private for one process without fork) */
+#define VMA_GROWSDOWN (1u << 1) /* the main stack */
+#define VMA_HEAP (1u << 2)      /* brk area */
+#define VMA_STACK (1u << 3)     /* the main thread's stack */
+#define VMA_MAYWRITE (1u << 4)  /* mprotect(PROT_WRITE) allowed (not a shared read-only file) */
+#define VMA_ELF (1u << 5)       /* a segment of the executable */
+
+/* A host file shared by the VMAs that map it (reference counted; VMA splits take references). */
+typedef struct se_file {
+    int fd;            /* host fd, opened O_RDONLY|O_CLOEXEC */
+    int refs;
+    uint64_t size;     /* bytes, when mapped */
+    char *path;        /* guest path (for diagnostics) */
+} se_file_t;
+
+typedef struct se_vma {
+    uint64_t start, end;   /* [start, end), page aligned */
+    int prot;              /* SE_PROT_* */
+    unsigned flags;        /* VMA_* */
+    se_file_t *file;       /* NULL: anonymous */
+    uint64_t pgoff;        /* file offset of start (bytes, page aligned) */
+    uint64_t file_lim;     /* file offsets >= file_lim read as zero (bss of an ELF segment) */
+    int mpol_mode;         /* mbind policy (recorded) */
+    uint64_t mpol_nodes;
+} se_vma_t;
+
+#define SE_NSIG 64
+#define SE_MAX_FDS 1024
+
+/* Guest file descriptor. */
+typedef struct se_fd {
+    int used;
+    int host;      /* host fd */
+    int own;       /* we opened host and must close it (not the host's 0..2) */
+    int cloexec;
+    char *path;    /* guest path of what was opened ("" for the std streams); used by *at() */
+} se_fd_t;
+
+typedef struct se_sigaction {
+    uint64_t handler, flags, restorer, mask;
+} se_sigaction_t;
+
+typedef struct se_stats {
+#define X(name, desc) uint64_t name;
+    SE_COUNTERS(X)
+#undef X
+} se_stats_t;
+
+typedef struct se_proc {
+    machine_t *m;
+    dram_t *dram;
+    int levels;
+
+    /* Frame allocator: one bit per 4 KiB frame of [0, dram_end), set = in use or not RAM. */
+    uint64_t nr_frames;
+    uint64_t *frame_used;
+    uint64_t frame_hint;   /* no free frame below this index */
+    uint64_t frames_free;
+    int oom;               /* an allocation failed (the caller kills the process) */
+
+    /* Page tables. */
+    uint64_t cr3;          /* physical address of the top-level table */
+
+    /* VMAs, sorted by start, non-overlapping. */
+    se_vma_t *vmas;
+    int nr_vmas, cap_vmas;
+
+    uint64_t mmap_base;    /* top of the top-down mmap area */
+    uint64_t stack_size;
+    uint64_t start_brk, brk;
+    uint64_t entry, phdr, phnum, phent, load_bias;
+    uint64_t stack_lo, stack_hi;
+
+    /* A #PF that should raise SIGBUS rather than SIGSEGV (file mapping beyond its end). */
+    int fault_sigbus;
+
+    /* Files. */
+    char root[PATH_MAX];   /* realpath of the root folder: the guest's "/" and its cwd */
+    size_t root_len;
+    se_fd_t fds[SE_MAX_FDS];
+    char *exe_path;        /* argv[0] / AT_EXECFN as given */
+
+    /* Signals. */
+    se_sigaction_t act[SE_NSIG + 1];
+    uint64_t blocked, pending;
+    uint64_t altstack_sp, altstack_size;
+    int altstack_flags;
+    int handler_warned;
+
+    /* Process identity and misc state. */
+    uint64_t clear_child_tid;
+    int mpol_mode;
+    uint64_t mpol_nodes;
+    uint64_t rlim_cur[16], rlim_max[16];
+    uint32_t umask;
+
+    /* Time and randomness. */
+    uint64_t sleep_ns;     /* simulated time spent sleeping */
+    uint64_t rand_state;   /* getrandom stream */
+
+    /* ENOSYS reported once per call number. */
+    uint8_t enosys_seen[1024 / 8];
+
+    se_stats_t st;
+} se_proc_t;
+
+/* Fixed identity (documented in docs/SE.md). */
+#define SE_PID 1000
+#define SE_PPID 999
+#define SE_UID 1000
+#define SE_GID 1000
+
+/* ---- se_mm.c: frames, page tables, VMAs, memory system calls ---------------------------------- */
+
+/* Set up the allocator and an empty top-level table. 0 or -1 with a message. */
+int se_mm_init(se_proc_t *se, char *err, size_t errlen);
+void se_mm_free(se_proc_t *se);
+
+/* Lowest free frame (node 0 first). Returns its physical address, zeroed, or 0 when memory is full
+ * (se->oom is set). */
+uint64_t se_frame_alloc(se_proc_t *se);
+void se_frame_free(se_proc_t *se, uint64_t pa);
+
+/* The mmu context of the process (user mode, NXE, WP). */
+mmu_ctx_t se_mmu_ctx(const se_proc_t *se);
+
+/* Host pointer to the leaf PTE of va (allocating missing tables when alloc), or NULL. */
+uint64_t *se_pte(se_proc_t *se, uint64_t va, int alloc);
+
+/* The VMA containing va, or NULL. */
+se_vma_t *se_find_vma(se_proc_t *se, uint64_t va);
+
+/* Resolve a page fault at va with error code err: returns 1 when the page is now mapped with the
+ * access allowed, 0 when the access is a genuine fault (SIGSEGV, or SIGBUS with fault_sigbus). */
+int se_handle_fault(se_proc_t *se, uint64_t va, uint32_t err);
+
+/* Copy between guest virtual memory and the host as the kernel's copy_{from,to}_user does:
+ * demand faults are served; an unmapped or forbidden address gives -EFAULT (14). */
+int se_copy_in(se_proc_t *se, void *dst, uint64_t va, size_t n);
+int se_copy_out(se_proc_t *se, uint64_t va, const void *src, size_t n);
+/* Read a NUL-terminated string of at most max-1 bytes. Returns its length, -EFAULT, or
+ * -ENAMETOOLONG when no NUL is found within max bytes. */
+long se_strncpy_in(se_proc_t *se, char *dst, uint64_t va, size_t max);
+
+/* Create a mapping (what mmap does once arguments are checked): returns the address or -errno. */
+long se_mmap(se_proc_t *se, uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
+/* Map [start, end) fixed with an ELF/stack/heap purpose (used by the loader). file may be NULL. */
+long se_map_fixed(se_proc_t *se, uint64_t start, uint64_t end, int prot, unsigned vflags, se_file_t *file,
+                  uint64_t pgoff, uint64_t file_lim);
+long se_munmap(se_proc_t *se, uint64_t addr, uint64_t len);
+long se_mprotect(se_proc_t *se, uint64_t addr, uint64_t len, int prot);
+long se_mremap(se_proc_t *se, uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
+long se_madvise(se_proc_t *se, uint64_t addr, uint64_t len, int advice);
+long se_brk(se_proc_t *se, uint64_t addr);
+long se_mbind(se_proc_t *se, uint64_t addr, uint64_t len, int mode, uint64_t nodes);
+/* Check invariants (sorted VMAs, PTEs only inside VMAs with matching permissions); returns 0 or -1
+ * with a message. For tests. */
+int se_mm_check(se_proc_t *se, char *err, size_t errlen);
+
+se_file_t *se_file_new(int host_fd, const char *path);
+void se_file_put(se_file_t *f);
+
+/* Drop cached translations of va on every CPU (n pages from va; n large: full flush). */
+void se_flush(se_proc_t *se, uint64_t va, uint64_t npages);
+
+/* ---- se_syscall.c ----------------------------------------------------------------------------- */
+/* Dispatch one call (nr, args) and return the Linux result (-errno on failure). c may be NULL in
+ * tests (calls that need the CPU then fail with -EINVAL). */
+/* Host fd behind guest fd (and its guest path when path is not NULL), or -EBADF. */
+int se_fd_host(se_proc_t *se, int fd, const char **path);
+long se_do_syscall(se_proc_t *se, cpu_t *c, uint64_t nr, const uint64_t a[6]);
+int se_files_init(se_proc_t *se, const char *root, char *err, size_t errlen);
+void se_files_free(se_proc_t *se);
+/* Resolve a guest path (relative to dirfd, AT_FDCWD = -100) to a host path confined to the root.
+ * follow_last: resolve a final symlink. Returns 0 or -errno. */
+int se_resolve(se_proc_t *se, int dirfd, const char *gpath, int follow_last, char *host, size_t hostlen);
+/* Simulated wall-clock time in ns since the Unix epoch. */
+uint64_t se_time_ns(se_proc_t *se);
+/* Deterministic pseudo-random bytes. */
+void se_random(uint64_t *state, void *buf, size_t n);
+const char *se_syscall_name(uint64_t nr);
+
+/* ---- se_signal.c ------------------------------------------------------------------------------ */
+/* Send sig to the process (kill/tkill/raise): ignore, leave pending when blocked, or take the
+ * default action. */
+void se_signal_send(se_proc_t *se, cpu_t *c, int sig);
+/* Deliver pending signals that are no longer blocked. */
+void se_signal_check(se_proc_t *se, cpu_t *c);
+/* Take sig's default action now (terminate: machine_kill). */
+void se_signal_default(se_proc_t *se, cpu_t *c, int sig);
+const char *se_signal_name(int sig);
+/* Guest memory is exhausted: report it and kill the process with SIGKILL (the OOM killer). */
+void se_out_of_memory(se_proc_t *se, cpu_t *c);
+/* Signal system calls. */
+long se_sys_rt_sigaction(se_proc_t *se, int64_t sig, uint64_t act, uint64_t oact, uint64_t size);
+long se_sys_rt_sigprocmask(se_proc_t *se, cpu_t *c, int64_t how, uint64_t set, uint64_t oset, uint64_t size);
+long se_sys_rt_sigpending(se_proc_t *se, uint64_t set, uint64_t size);
+long se_sys_sigaltstack(se_proc_t *se, cpu_t *c, uint64_t ss, uint64_t oss);
+long se_sys_kill(se_proc_t *se, cpu_t *c, int64_t pid, int64_t sig);
+/* tgkill (tgid -1: tkill). */
+long se_sys_tgkill(se_proc_t *se, cpu_t *c, int64_t tgid, int64_t tid, int64_t sig);
+
+#endif

@@ -1,0 +1,1224 @@
+/* se_mm: the SE-mode process's memory: physical frames, page tables, VMAs and the memory system
+ * calls (mmap, munmap, mprotect, mremap, madvise, brk, mbind).
+ *
+ * Frames. One bit per 4 KiB frame of guest physical memory; holes between nodes and frame 0 are
+ * marked used once at start. An allocation takes the lowest-numbered free frame, so node 0 fills
+ * first from its bottom and a freed frame is the next one reused; the search starts at a hint below
+ * which every frame is known to be in use. The policy is deterministic by construction (no host
+ * state enters it). Frames are zeroed when allocated, never when freed.
+ *
+ * Page tables. Genuine x86-64 paging structures in guest memory: the top table (PML4, or PML5 with
+ * machine.paging_levels=5) is allocated at start and CR3 points at it; lower tables are allocated
+ * when a leaf below them is first set and freed when munmap/mremap/madvise leaves them empty.
+ * Intermediate entries are P|RW|US (permissions live in the leaf, as Linux does it); a leaf is
+ * P|US plus RW for a writable VMA and NX for a non-executable one. Accessed and dirty bits are
+ * set by the MMU walk and preserved by mprotect. A PROT_NONE page keeps its frame in a
+ * non-present PTE marked PTE_SW_PROTNONE, so mprotect back to readable finds its data again.
+ * Every change to an existing leaf is followed by a flush of that page on every CPU (or a full
+ * flush when a range operation changed many pages).
+ *
+ * VMAs. A sorted array of non-overlapping [start, end) ranges with prot, flags, an optional file
+ * (private file mappings are filled from the file on first touch; bytes at file offsets at or
+ * beyond file_lim read as zero, which is how an ELF segment's bss tail is made), split on partial
+ * munmap/mprotect/mremap/mbind and merged with a neighbour when every attribute matches.
+ *
+ * Demand paging. Nothing is allocated by mmap or brk. The first access to a page faults; the
+ * fault handler finds the VMA, checks the access against its protection (a read is allowed by
+ * any of PROT_READ/WRITE/EXEC, as on x86), allocates a zeroed frame, fills it from the file for a
+ * file mapping and installs the PTE. A page of a file mapping lying wholly beyond the end of the
+ * file raises SIGBUS, as Linux does.
+ *
+ * Address-space layout (docs/SE.md): the stack ends at 0x7ffffffff000; mmap hands out addresses
+ * top-down below se.mmap_base (falling back to the space above it), never above 47 bits unless a
+ * hint asks for it with 5-level paging; brk starts after the executable's last segment.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "emu/se_int.h"
+
+/* ---- frames ------------------------------------------------------------------------------------ */
+
+static inline uint64_t *host64(const se_proc_t *se, uint64_t pa)
+{
+    return (uint64_t *)(void *)dram_host(se->dram, pa);
+}
+
+static inline int frame_is_used(const se_proc_t *se, uint64_t idx)
+{
+    return (se->frame_used[idx >> 6] >> (idx & 63)) & 1;
+}
+
+static inline void frame_set(se_proc_t *se, uint64_t idx, int used)
+{
+    if (used)
+        se->frame_used[idx >> 6] |= 1ull << (idx & 63);
+    else
+        se->frame_used[idx >> 6] &= ~(1ull << (idx & 63));
+}
+
+uint64_t se_frame_alloc(se_proc_t *se)
+{
+    uint64_t words = (se->nr_frames + 63) / 64;
+    for (uint64_t w = se->frame_hint >> 6; w < words; w++) {
+        uint64_t free_bits = ~se->frame_used[w];
+        if (!free_bits)
+            continue;
+        uint64_t idx = w * 64 + (uint64_t)__builtin_ctzll(free_bits);
+        if (idx >= se->nr_frames)
+            break;
+        frame_set(se, idx, 1);
+        se->frame_hint = idx + 1;
+        se->frames_free--;
+        se->st.frames_allocated++;
+        uint64_t pa = idx << 12;
+        memset(dram_host(se->dram, pa), 0, SE_PAGE);
+        return pa;
+    }
+    se->frame_hint = se->nr_frames;
+    se->oom = 1;
+    return 0;
+}
+
+void se_frame_free(se_proc_t *se, uint64_t pa)
+{
+    uint64_t idx = pa >> 12;
+    if (idx == 0 || idx >= se->nr_frames || !frame_is_used(se, idx)) {
+        emu_msg("internal error: freeing frame 0x%llx that is not allocated", (unsigned long long)pa);
+        return;
+    }
+    /* Decoded code keyed by this frame must not survive its reuse. */
+    if (se->m && machine_frame_has_code(se->m, pa))
+        machine_code_written(se->m, pa);
+    frame_set(se, idx, 0);
+    if (idx < se->frame_hint)
+        se->frame_hint = idx;
+    se->frames_free++;
+    se->st.frames_freed++;
+}
+
+/* ---- flushing ---------------------------------------------------------------------------------- */
+
+void se_flush(se_proc_t *se, uint64_t va, uint64_t npages)
+{
+    machine_t *m = se->m;
+    if (!m || !m->cpus || !npages)
+        return;
+    for (int i = 0; i < m->nr_cpus; i++) {
+        cpu_t *c = m->cpus[i];
+        if (!c)
+            continue;
+        if (npages > 32) {
+            cpu_flush_tlb(c);
+        } else {
+            for (uint64_t p = 0; p < npages; p++)
+                cpu_flush_page(c, va + p * SE_PAGE);
+        }
+    }
+}
+
+/* Flush bookkeeping for range operations: flush the first few pages one by one, then once fully. */
+typedef struct flushq {
+    uint64_t n;
+    int full;
+} flushq_t;
+
+static void flushq_page(se_proc_t *se, flushq_t *q, uint64_t va)
+{
+    if (q->full)
+        return;
+    if (++q->n > 32) {
+        q->full = 1;
+        return;
+    }
+    se_flush(se, va, 1);
+}
+
+static void flushq_done(se_proc_t *se, flushq_t *q)
+{
+    if (q->full)
+        se_flush(se, 0, ~0ull);
+    q->n = 0;
+    q->full = 0;
+}
+
+/* ---- page tables ------------------------------------------------------------------------------- */
+
+mmu_ctx_t se_mmu_ctx(const se_proc_t *se)
+{
+    mmu_ctx_t ctx = {.cr3 = se->cr3, .levels = se->levels, .user = 1, .wp = 1, .nxe = 1};
+    return ctx;
+}
+
+static inline int top_shift(const se_proc_t *se) { return se->levels == 5 ? 48 : 39; }
+
+static uint64_t task_limit(const se_proc_t *se) { return se->levels == 5 ? SE_TASK_SIZE_LA57 : SE_TASK_SIZE; }
+
+/* Leaf bits for a VMA protection (frame address not included). */
+static uint64_t prot_pte_bits(int prot)
+{
+    if (!(prot & (SE_PROT_READ | SE_PROT_WRITE | SE_PROT_EXEC)))
+        return PTE_SW_PROTNONE;
+    uint64_t e = PTE_P | PTE_US;
+    if (prot & SE_PROT_WRITE)
+        e |= PTE_RW;
+    if (!(prot & SE_PROT_EXEC))
+        e |= PTE_NX;
+    return e;
+}
+
+uint64_t *se_pte(se_proc_t *se, uint64_t va, int alloc)
+{
+    uint64_t table = se->cr3;
+    for (int shift = top_shift(se); shift > 12; shift -= 9) {
+        uint64_t *e = host64(se, table) + ((va >> shift) & 511);
+        if (!(*e & PTE_P)) {
+            if (!alloc)
+                return NULL;
+            uint64_t f = se_frame_alloc(se);
+            if (!f)
+                return NULL;
+            se->st.page_table_pages++;
+            *e = f | PTE_P | PTE_RW | PTE_US;
+        }
+        table = *e & PTE_ADDR_MASK;
+    }
+    return host64(se, table) + ((va >> 12) & 511);
+}
+
+typedef void (*pte_fn)(se_proc_t *se, uint64_t va, uint64_t *pte, void *arg);
+
+static int table_empty(const se_proc_t *se, uint64_t table)
+{
+    const uint64_t *t = host64(se, table);
+    for (int i = 0; i < 512; i++)
+        if (t[i])
+            return 0;
+    return 1;
+}
+
+/* Call fn on every non-zero leaf PTE for [start, end) below the table at `table` (whose entries
+ * each span 1 << shift bytes). With free_empty, a lower table left all-zero is freed. */
+static void walk_range(se_proc_t *se, uint64_t table, int shift, uint64_t start, uint64_t end, pte_fn fn,
+                       void *arg, int free_empty)
+{
+    uint64_t span = 1ull << shift;
+    for (uint64_t va = start; va < end;) {
+        uint64_t ent_end = (va & ~(span - 1)) + span;
+        uint64_t sub_end = ent_end < end ? ent_end : end;
+        uint64_t *e = host64(se, table) + ((va >> shift) & 511);
+        if (shift == 12) {
+            if (*e)
+                fn(se, va, e, arg);
+        } else if (*e & PTE_P) {
+            uint64_t child = *e & PTE_ADDR_MASK;
+            walk_range(se, child, shift - 9, va, sub_end, fn, arg, free_empty);
+            if (free_empty && table_empty(se, child)) {
+                *e = 0;
+                se_frame_free(se, child);
+                se->st.page_table_pages--;
+            }
+        }
+        va = sub_end;
+    }
+}
+
+static void for_each_pte(se_proc_t *se, uint64_t start, uint64_t end, pte_fn fn, void *arg, int free_empty)
+{
+    if (start < end)
+        walk_range(se, se->cr3, top_shift(se), start, end, fn, arg, free_empty);
+}
+
+/* Remove leaves and free their frames. */
+static void zap_fn(se_proc_t *se, uint64_t va, uint64_t *pte, void *arg)
+{
+    uint64_t e = *pte;
+    *pte = 0;
+    if (e & (PTE_P | PTE_SW_PROTNONE))
+        se_frame_free(se, e & PTE_ADDR_MASK);
+    flushq_page(se, arg, va);
+}
+
+static void zap_range(se_proc_t *se, uint64_t start, uint64_t end)
+{
+    flushq_t q = {0};
+    for_each_pte(se, start, end, zap_fn, &q, 1);
+    flushq_done(se, &q);
+}
+
+/* ---- VMAs -------------------------------------------------------------------------------------- */
+
+se_file_t *se_file_new(int host_fd, const char *path)
+{
+    struct stat st;
+    if (fstat(host_fd, &st) < 0)
+        return NULL;
+    se_file_t *f = calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->fd = host_fd;
+    f->refs = 1;
+    f->size = (uint64_t)st.st_size;
+    f->path = strdup(path ? path : "");
+    return f;
+}
+
+void se_file_put(se_file_t *f)
+{
+    if (f && --f->refs == 0) {
+        close(f->fd);
+        free(f->path);
+        free(f);
+    }
+}
+
+/* Index of the first VMA with end > va (nr_vmas if none). */
+static int vma_index(const se_proc_t *se, uint64_t va)
+{
+    int lo = 0, hi = se->nr_vmas;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (se->vmas[mid].end <= va)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+se_vma_t *se_find_vma(se_proc_t *se, uint64_t va)
+{
+    int i = vma_index(se, va);
+    if (i < se->nr_vmas && se->vmas[i].start <= va)
+        return &se->vmas[i];
+    return NULL;
+}
+
+static int vma_reserve(se_proc_t *se, int extra)
+{
+    if (se->nr_vmas + extra > SE_MAX_VMAS)
+        return -ENOMEM;
+    if (se->nr_vmas + extra <= se->cap_vmas)
+        return 0;
+    int cap = se->cap_vmas ? se->cap_vmas * 2 : 64;
+    while (cap < se->nr_vmas + extra)
+        cap *= 2;
+    se_vma_t *v = realloc(se->vmas, (size_t)cap * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    se->vmas = v;
+    se->cap_vmas = cap;
+    return 0;
+}
+
+/* Insert v (which overlaps nothing); returns its index. Caller reserved space. */
+static int vma_insert(se_proc_t *se, const se_vma_t *v)
+{
+    int i = vma_index(se, v->start);
+    memmove(&se->vmas[i + 1], &se->vmas[i], (size_t)(se->nr_vmas - i) * sizeof(se_vma_t));
+    se->vmas[i] = *v;
+    se->nr_vmas++;
+    return i;
+}
+
+static void vma_remove(se_proc_t *se, int i)
+{
+    se_file_put(se->vmas[i].file);
+    memmove(&se->vmas[i], &se->vmas[i + 1], (size_t)(se->nr_vmas - i - 1) * sizeof(se_vma_t));
+    se->nr_vmas--;
+}
+
+/* Split VMA i at `at` (start < at < end): i keeps [start, at), i+1 gets [at, end). Caller
+ * reserved space. */
+static void vma_split(se_proc_t *se, int i, uint64_t at)
+{
+    se_vma_t hi = se->vmas[i];
+    hi.pgoff += at - hi.start;
+    hi.start = at;
+    if (hi.file)
+        hi.file->refs++;
+    se->vmas[i].end = at;
+    memmove(&se->vmas[i + 2], &se->vmas[i + 1], (size_t)(se->nr_vmas - i - 1) * sizeof(se_vma_t));
+    se->vmas[i + 1] = hi;
+    se->nr_vmas++;
+}
+
+/* Make VMA boundaries fall at start and end (each inside-VMA boundary splits one VMA). */
+static int vma_split_range(se_proc_t *se, uint64_t start, uint64_t end)
+{
+    int r = vma_reserve(se, 2);
+    if (r)
+        return r;
+    int i = vma_index(se, start);
+    if (i < se->nr_vmas && se->vmas[i].start < start)
+        vma_split(se, i, start);
+    i = vma_index(se, end);
+    if (i < se->nr_vmas && se->vmas[i].start < end && end < se->vmas[i].end)
+        vma_split(se, i, end);
+    return 0;
+}
+
+static int vma_mergeable(const se_vma_t *a, const se_vma_t *b)
+{
+    return a->end == b->start && a->prot == b->prot && a->flags == b->flags && a->file == b->file &&
+           (!a->file || (a->pgoff + (a->end - a->start) == b->pgoff && a->file_lim == b->file_lim)) &&
+           a->mpol_mode == b->mpol_mode && a->mpol_nodes == b->mpol_nodes;
+}
+
+/* Merge VMA i with its neighbours where possible; returns the index of the VMA holding i's start. */
+static int vma_merge(se_proc_t *se, int i)
+{
+    if (i + 1 < se->nr_vmas && vma_mergeable(&se->vmas[i], &se->vmas[i + 1])) {
+        se->vmas[i].end = se->vmas[i + 1].end;
+        vma_remove(se, i + 1);
+    }
+    if (i > 0 && vma_mergeable(&se->vmas[i - 1], &se->vmas[i])) {
+        se->vmas[i - 1].end = se->vmas[i].end;
+        vma_remove(se, i);
+        i--;
+    }
+    return i;
+}
+
+static void vma_merge_range(se_proc_t *se, uint64_t start, uint64_t end)
+{
+    int i = vma_index(se, start);
+    if (i > 0)
+        i--;
+    while (i + 1 < se->nr_vmas && se->vmas[i].start <= end) {
+        if (vma_mergeable(&se->vmas[i], &se->vmas[i + 1])) {
+            se->vmas[i].end = se->vmas[i + 1].end;
+            vma_remove(se, i + 1);
+        } else {
+            i++;
+        }
+    }
+}
+
+/* The lowest address a mapping ending below VMA v may reach (v's start less a stack's guard gap). */
+static uint64_t vma_start_gap(const se_vma_t *v)
+{
+    if ((v->flags & VMA_GROWSDOWN) && v->start > SE_STACK_GUARD)
+        return v->start - SE_STACK_GUARD;
+    return v->start;
+}
+
+/* True when [start, end) intersects no VMA. */
+static int range_unmapped(se_proc_t *se, uint64_t start, uint64_t end)
+{
+    int i = vma_index(se, start);
+    return i >= se->nr_vmas || se->vmas[i].start >= end;
+}
+
+/* True when [start, end) intersects no VMA nor a stack guard gap. */
+static int range_free(se_proc_t *se, uint64_t start, uint64_t end)
+{
+    int i = vma_index(se, start);
+    return i >= se->nr_vmas || vma_start_gap(&se->vmas[i]) >= end;
+}
+
+/* True when [start, end) is covered by VMAs without holes. */
+static int range_covered(se_proc_t *se, uint64_t start, uint64_t end)
+{
+    int i = vma_index(se, start);
+    uint64_t at = start;
+    for (; i < se->nr_vmas && at < end; i++) {
+        if (se->vmas[i].start > at)
+            return 0;
+        at = se->vmas[i].end;
+    }
+    return at >= end;
+}
+
+/* Find a free gap of len bytes within [lo, hi): highest first when topdown, else lowest. Returns
+ * the address or 0. */
+static uint64_t find_gap(se_proc_t *se, uint64_t lo, uint64_t hi, uint64_t len, int topdown)
+{
+    if (hi <= lo || hi - lo < len)
+        return 0;
+    if (topdown) {
+        int i = vma_index(se, hi);
+        /* Gap ending at hi (or at the start gap of VMA i, if it reaches below hi). */
+        for (;; i--) {
+            uint64_t gap_hi = hi;
+            if (i < se->nr_vmas) {
+                uint64_t s = vma_start_gap(&se->vmas[i]);
+                if (s < gap_hi)
+                    gap_hi = s;
+            }
+            uint64_t gap_lo = i > 0 ? se->vmas[i - 1].end : 0;
+            if (gap_lo < lo)
+                gap_lo = lo;
+            if (gap_hi > gap_lo && gap_hi - gap_lo >= len)
+                return gap_hi - len;
+            if (i == 0 || se->vmas[i - 1].end <= lo)
+                return 0;
+        }
+    }
+    uint64_t at = lo;
+    for (int i = vma_index(se, lo); at < hi; i++) {
+        uint64_t gap_hi = hi;
+        if (i < se->nr_vmas && vma_start_gap(&se->vmas[i]) < gap_hi)
+            gap_hi = vma_start_gap(&se->vmas[i]);
+        if (gap_hi > at && gap_hi - at >= len)
+            return at;
+        if (i >= se->nr_vmas)
+            return 0;
+        if (se->vmas[i].end > at)
+            at = se->vmas[i].end;
+    }
+    return 0;
+}
+
+/* Choose where a new mapping of len bytes goes (Linux's get_unmapped_area, top-down layout). */
+static long get_unmapped_area(se_proc_t *se, uint64_t hint, uint64_t len, int flags)
+{
+    uint64_t limit = SE_TASK_SIZE;
+    /* A hint above the 47-bit window opens the full 56-bit space with 5-level paging. */
+    if (se->levels == 5 && hint > SE_TASK_SIZE)
+        limit = SE_TASK_SIZE_LA57;
+    if (len > limit)
+        return -ENOMEM;
+    if (hint) {
+        hint = SE_PAGE_UP(hint);
+        if (hint && limit - len >= hint && hint >= SE_MMAP_MIN && range_free(se, hint, hint + len))
+            return (long)hint;
+    }
+    uint64_t a;
+    if (flags & SE_MAP_32BIT) {
+        a = find_gap(se, 0x40000000ull, 0x80000000ull, len, 0);
+        return a ? (long)a : -ENOMEM;
+    }
+    uint64_t base = se->mmap_base + (limit - SE_TASK_SIZE);
+    if (base > limit)
+        base = limit;
+    a = find_gap(se, SE_MMAP_MIN, base, len, 1);
+    if (!a)
+        a = find_gap(se, base, limit, len, 0);
+    return a ? (long)a : -ENOMEM;
+}
+
+/* ---- faults and user copies -------------------------------------------------------------------- */
+
+/* Fill a fresh frame for the page at va of VMA v. Returns 0, or -1 for SIGBUS (beyond the file). */
+static int fill_from_file(se_proc_t *se, const se_vma_t *v, uint64_t page, uint64_t pa)
+{
+    uint64_t off = v->pgoff + (page - v->start);
+    uint64_t lim = v->file->size < v->file_lim ? v->file->size : v->file_lim;
+    if (off >= v->file->size && v->file_lim == UINT64_MAX)
+        return -1;
+    if (off >= lim)
+        return 0;
+    uint64_t n = lim - off < SE_PAGE ? lim - off : SE_PAGE;
+    uint8_t *h = dram_host(se->dram, pa);
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = pread(v->file->fd, h + got, n - got, (off_t)(off + got));
+        if (r <= 0)
+            break; /* the file shrank: the rest reads as zero */
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+static int vma_allows(const se_vma_t *v, uint32_t err)
+{
+    if (err & PF_I)
+        return !!(v->prot & SE_PROT_EXEC);
+    if (err & PF_W)
+        return !!(v->prot & SE_PROT_WRITE);
+    return !!(v->prot & (SE_PROT_READ | SE_PROT_WRITE | SE_PROT_EXEC));
+}
+
+int se_handle_fault(se_proc_t *se, uint64_t va, uint32_t err)
+{
+    se->fault_sigbus = 0;
+    se_vma_t *v = va < task_limit(se) ? se_find_vma(se, va) : NULL;
+    if (!v || !vma_allows(v, err) || (err & PF_RSVD)) {
+        se->st.segv_faults++;
+        return 0;
+    }
+    uint64_t page = SE_PAGE_DOWN(va);
+    uint64_t *pte = se_pte(se, page, 1);
+    if (!pte)
+        return 0; /* out of memory: se->oom is set */
+    uint64_t bits = prot_pte_bits(v->prot);
+    if (*pte & (PTE_P | PTE_SW_PROTNONE)) {
+        /* A frame is there but its PTE is stale: rebuild it from the VMA. */
+        uint64_t ne = (*pte & (PTE_ADDR_MASK | PTE_A | PTE_D)) | bits;
+        if (ne == *pte) {
+            se->st.segv_faults++;
+            return 0;
+        }
+        *pte = ne;
+        se_flush(se, page, 1);
+        se->st.demand_faults++;
+        return 1;
+    }
+    uint64_t pa = se_frame_alloc(se);
+    if (!pa)
+        return 0;
+    if (v->file && fill_from_file(se, v, page, pa) < 0) {
+        se_frame_free(se, pa);
+        se->fault_sigbus = 1;
+        se->st.segv_faults++;
+        return 0;
+    }
+    *pte = pa | bits;
+    se->st.demand_faults++;
+    return 1;
+}
+
+/* Host pointer to the byte at va for a kernel access of kind acc, serving demand faults. */
+static uint8_t *user_ptr(se_proc_t *se, uint64_t va, enum mmu_access acc)
+{
+    mmu_ctx_t ctx = se_mmu_ctx(se);
+    mmu_result_t r;
+    for (int tries = 0; tries < 2; tries++) {
+        int rc = mmu_translate(se->dram, &ctx, va, acc, &r);
+        if (rc == 0) {
+            if (acc == MMU_WRITE && se->m && machine_frame_has_code(se->m, r.pa))
+                machine_code_written(se->m, r.pa);
+            return dram_host(se->dram, r.pa);
+        }
+        if (rc == -2 || tries)
+            break;
+        if (se->m && se->m->cpus && se->m->nr_cpus > 0 && se->m->cpus[0])
+            se->m->cpus[0]->st.page_faults++;
+        if (!se_handle_fault(se, va, r.pf_error))
+            break;
+    }
+    se->fault_sigbus = 0;
+    return NULL;
+}
+
+int se_copy_in(se_proc_t *se, void *dst, uint64_t va, size_t n)
+{
+    uint8_t *d = dst;
+    while (n) {
+        size_t chunk = SE_PAGE - (va & (SE_PAGE - 1));
+        if (chunk > n)
+            chunk = n;
+        uint8_t *h = user_ptr(se, va, MMU_READ);
+        if (!h)
+            return -EFAULT;
+        memcpy(d, h, chunk);
+        d += chunk;
+        va += chunk;
+        n -= chunk;
+    }
+    return 0;
+}
+
+int se_copy_out(se_proc_t *se, uint64_t va, const void *src, size_t n)
+{
+    const uint8_t *s = src;
+    while (n) {
+        size_t chunk = SE_PAGE - (va & (SE_PAGE - 1));
+        if (chunk > n)
+            chunk = n;
+        uint8_t *h = user_ptr(se, va, MMU_WRITE);
+        if (!h)
+            return -EFAULT;
+        memcpy(h, s, chunk);
+        s += chunk;
+        va += chunk;
+        n -= chunk;
+    }
+    return 0;
+}
+
+long se_strncpy_in(se_proc_t *se, char *dst, uint64_t va, size_t max)
+{
+    size_t len = 0;
+    while (len < max) {
+        size_t chunk = SE_PAGE - (va & (SE_PAGE - 1));
+        if (chunk > max - len)
+            chunk = max - len;
+        const uint8_t *h = user_ptr(se, va, MMU_READ);
+        if (!h)
+            return -EFAULT;
+        const uint8_t *z = memchr(h, 0, chunk);
+        size_t n = z ? (size_t)(z - h) + 1 : chunk;
+        memcpy(dst + len, h, n);
+        len += n;
+        if (z)
+            return (long)(len - 1);
+        va += chunk;
+    }
+    return -ENAMETOOLONG;
+}
+
+/* ---- mapping ----------------------------------------------------------------------------------- */
+
+/* Unmap [start, end) (page aligned): split, drop VMAs, free frames and empty tables. */
+static long unmap_range(se_proc_t *se, uint64_t start, uint64_t end)
+{
+    if (range_unmapped(se, start, end))
+        return 0;
+    long r = vma_split_range(se, start, end);
+    if (r)
+        return r;
+    int i = vma_index(se, start);
+    while (i < se->nr_vmas && se->vmas[i].start < end)
+        vma_remove(se, i);
+    zap_range(se, start, end);
+    return 0;
+}
+
+long se_map_fixed(se_proc_t *se, uint64_t start, uint64_t end, int prot, unsigned vflags, se_file_t *file,
+                  uint64_t pgoff, uint64_t file_lim)
+{
+    long r = unmap_range(se, start, end);
+    if (r)
+        return r;
+    if ((r = vma_reserve(se, 1)))
+        return r;
+    se_vma_t v = {.start = start, .end = end, .prot = prot, .flags = vflags, .file = file, .pgoff = pgoff,
+                  .file_lim = file ? file_lim : 0};
+    if (file)
+        file->refs++;
+    vma_merge(se, vma_insert(se, &v));
+    return (long)start;
+}
+
+/* Fault in every page of [start, end) (MAP_POPULATE). */
+static void populate(se_proc_t *se, uint64_t start, uint64_t end, int prot)
+{
+    uint32_t err = PF_U | ((prot & SE_PROT_WRITE) ? PF_W : 0);
+    for (uint64_t va = start; va < end; va += SE_PAGE) {
+        uint64_t *pte = se_pte(se, va, 0);
+        if (pte && *pte)
+            continue;
+        if (!se_handle_fault(se, va, err))
+            break;
+    }
+    se->fault_sigbus = 0;
+}
+
+long se_mmap(se_proc_t *se, uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)
+{
+    int type = flags & SE_MAP_TYPE;
+    if (type != SE_MAP_PRIVATE && type != SE_MAP_SHARED && type != SE_MAP_SHARED_VALIDATE)
+        return -EINVAL;
+    if (type == SE_MAP_SHARED_VALIDATE) {
+        int known = SE_MAP_TYPE | SE_MAP_FIXED | SE_MAP_ANONYMOUS | SE_MAP_32BIT | SE_MAP_GROWSDOWN |
+                    SE_MAP_DENYWRITE | SE_MAP_EXECUTABLE | SE_MAP_LOCKED | SE_MAP_NORESERVE | SE_MAP_POPULATE |
+                    SE_MAP_NONBLOCK | SE_MAP_STACK | SE_MAP_HUGETLB | SE_MAP_FIXED_NOREPLACE | (0x3f << 26);
+        if (flags & ~known)
+            return -EOPNOTSUPP;
+    }
+    if (!len || (off & (SE_PAGE - 1)))
+        return -EINVAL;
+    uint64_t limit = task_limit(se);
+    uint64_t plen = SE_PAGE_UP(len);
+    if (!plen || plen > limit)
+        return -ENOMEM;
+    if (off + plen < off)
+        return -EOVERFLOW;
+    if (flags & SE_MAP_HUGETLB)
+        return -ENOMEM; /* no huge page pool, as on a default Linux */
+    prot &= SE_PROT_READ | SE_PROT_WRITE | SE_PROT_EXEC;
+
+    se_file_t *file = NULL;
+    unsigned vflags = VMA_MAYWRITE;
+    if (type != SE_MAP_PRIVATE)
+        vflags |= VMA_SHARED;
+    if (!(flags & SE_MAP_ANONYMOUS)) {
+        const char *gpath = NULL;
+        int hfd = se_fd_host(se, fd, &gpath);
+        if (hfd < 0)
+            return -EBADF;
+        struct stat st;
+        if (fstat(hfd, &st) < 0)
+            return -EBADF;
+        if (!S_ISREG(st.st_mode))
+            return -ENODEV;
+        /* Files are open read-only: a shared writable mapping is refused as Linux refuses it. */
+        if (type != SE_MAP_PRIVATE) {
+            if (prot & SE_PROT_WRITE)
+                return -EACCES;
+            vflags &= ~VMA_MAYWRITE;
+        }
+        int dfd = fcntl(hfd, F_DUPFD_CLOEXEC, 3);
+        if (dfd < 0)
+            return -ENOMEM;
+        file = se_file_new(dfd, gpath);
+        if (!file) {
+            close(dfd);
+            return -ENOMEM;
+        }
+    } else {
+        off = 0;
+    }
+    if (flags & SE_MAP_GROWSDOWN)
+        vflags |= VMA_GROWSDOWN;
+
+    long a;
+    if (flags & (SE_MAP_FIXED | SE_MAP_FIXED_NOREPLACE)) {
+        if (addr & (SE_PAGE - 1)) {
+            se_file_put(file);
+            return -EINVAL;
+        }
+        if (addr > limit || plen > limit - addr) {
+            se_file_put(file);
+            return -ENOMEM;
+        }
+        if (addr < SE_MMAP_MIN) {
+            se_file_put(file);
+            return -EPERM;
+        }
+        if (!(flags & SE_MAP_FIXED) && !range_unmapped(se, addr, addr + plen)) {
+            se_file_put(file);
+            return -EEXIST;
+        }
+        a = (long)addr;
+    } else {
+        a = get_unmapped_area(se, addr, plen, flags);
+        if (a < 0) {
+            se_file_put(file);
+            return a;
+        }
+    }
+    long r = se_map_fixed(se, (uint64_t)a, (uint64_t)a + plen, prot, vflags, file, off, UINT64_MAX);
+    se_file_put(file); /* the VMA holds its own reference */
+    if (r < 0)
+        return r;
+    if (flags & SE_MAP_POPULATE)
+        populate(se, (uint64_t)a, (uint64_t)a + plen, prot);
+    return a;
+}
+
+long se_munmap(se_proc_t *se, uint64_t addr, uint64_t len)
+{
+    if ((addr & (SE_PAGE - 1)) || !len)
+        return -EINVAL;
+    uint64_t plen = SE_PAGE_UP(len);
+    uint64_t limit = task_limit(se);
+    if (!plen || addr > limit || plen > limit - addr)
+        return -EINVAL;
+    return unmap_range(se, addr, addr + plen);
+}
+
+typedef struct prot_arg {
+    uint64_t bits;
+    flushq_t q;
+} prot_arg_t;
+
+static void prot_fn(se_proc_t *se, uint64_t va, uint64_t *pte, void *arg)
+{
+    prot_arg_t *p = arg;
+    uint64_t e = *pte;
+    uint64_t keep = e & (PTE_ADDR_MASK | PTE_A | PTE_D);
+    uint64_t ne = keep | p->bits;
+    if (ne != e) {
+        *pte = ne;
+        flushq_page(se, &p->q, va);
+    }
+}
+
+long se_mprotect(se_proc_t *se, uint64_t addr, uint64_t len, int prot)
+{
+    if (addr & (SE_PAGE - 1))
+        return -EINVAL;
+    if (prot & ~(SE_PROT_READ | SE_PROT_WRITE | SE_PROT_EXEC | SE_PROT_GROWSDOWN | SE_PROT_GROWSUP))
+        return -EINVAL;
+    if ((prot & SE_PROT_GROWSDOWN) && (prot & SE_PROT_GROWSUP))
+        return -EINVAL;
+    if (!len)
+        return 0;
+    uint64_t plen = SE_PAGE_UP(len);
+    if (!plen || addr + plen < addr)
+        return -ENOMEM;
+    uint64_t end = addr + plen;
+    prot &= SE_PROT_READ | SE_PROT_WRITE | SE_PROT_EXEC;
+    if (!range_covered(se, addr, end))
+        return -ENOMEM;
+    if (prot & SE_PROT_WRITE) {
+        for (int i = vma_index(se, addr); i < se->nr_vmas && se->vmas[i].start < end; i++)
+            if (!(se->vmas[i].flags & VMA_MAYWRITE))
+                return -EACCES;
+    }
+    long r = vma_split_range(se, addr, end);
+    if (r)
+        return r;
+    for (int i = vma_index(se, addr); i < se->nr_vmas && se->vmas[i].start < end; i++)
+        se->vmas[i].prot = prot;
+    prot_arg_t p = {.bits = prot_pte_bits(prot)};
+    for_each_pte(se, addr, end, prot_fn, &p, 0);
+    flushq_done(se, &p.q);
+    vma_merge_range(se, addr, end);
+    return 0;
+}
+
+/* Move the PTEs of [old, old+len) to new (which holds no PTEs). */
+typedef struct move_arg {
+    uint64_t *va, *pte;
+    size_t n, cap;
+    int fail;
+    flushq_t q;
+} move_arg_t;
+
+static void collect_fn(se_proc_t *se, uint64_t va, uint64_t *pte, void *arg)
+{
+    move_arg_t *m = arg;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 256;
+        uint64_t *a = realloc(m->va, cap * sizeof(uint64_t));
+        uint64_t *b = a ? realloc(m->pte, cap * sizeof(uint64_t)) : NULL;
+        if (a)
+            m->va = a;
+        if (!a || !b) {
+            m->fail = 1;
+            return;
+        }
+        m->pte = b;
+        m->cap = cap;
+    }
+    m->va[m->n] = va;
+    m->pte[m->n++] = *pte;
+    *pte = 0;
+    flushq_page(se, &m->q, va);
+}
+
+static int move_ptes(se_proc_t *se, uint64_t old, uint64_t len, uint64_t new)
+{
+    move_arg_t m = {0};
+    for_each_pte(se, old, old + len, collect_fn, &m, 1);
+    flushq_done(se, &m.q);
+    int rc = 0;
+    for (size_t i = 0; i < m.n; i++) {
+        uint64_t *pte = se_pte(se, m.va[i] - old + new, 1);
+        if (!pte) {
+            /* Out of memory for a table: the page is lost (the process is killed anyway). */
+            if (m.pte[i] & (PTE_P | PTE_SW_PROTNONE))
+                se_frame_free(se, m.pte[i] & PTE_ADDR_MASK);
+            rc = -ENOMEM;
+            continue;
+        }
+        *pte = m.pte[i];
+    }
+    free(m.va);
+    free(m.pte);
+    return m.fail ? -ENOMEM : rc;
+}
+
+long se_mremap(se_proc_t *se, uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr)
+{
+    if (flags & ~(SE_MREMAP_MAYMOVE | SE_MREMAP_FIXED | SE_MREMAP_DONTUNMAP))
+        return -EINVAL;
+    if ((flags & (SE_MREMAP_FIXED | SE_MREMAP_DONTUNMAP)) && !(flags & SE_MREMAP_MAYMOVE))
+        return -EINVAL;
+    if (old & (SE_PAGE - 1))
+        return -EINVAL;
+    old_len = SE_PAGE_UP(old_len);
+    uint64_t plen = SE_PAGE_UP(new_len);
+    if (!new_len || !plen)
+        return -EINVAL;
+    new_len = plen;
+    uint64_t limit = task_limit(se);
+    if (old_len > limit || new_len > limit || old > limit - old_len)
+        return -EINVAL;
+    if ((flags & SE_MREMAP_DONTUNMAP) && old_len != new_len)
+        return -EINVAL;
+    if (!old_len)
+        return -EINVAL; /* duplicating a shared mapping is not supported */
+
+    se_vma_t *v = se_find_vma(se, old);
+    if (!v || old + old_len > v->end)
+        return -EFAULT;
+    if ((flags & SE_MREMAP_DONTUNMAP) && (v->file || (v->flags & VMA_SHARED)))
+        return -EINVAL;
+    int shared = !!(v->flags & VMA_SHARED);
+
+    if (flags & SE_MREMAP_FIXED) {
+        if (new_addr & (SE_PAGE - 1))
+            return -EINVAL;
+        if (new_addr > limit || new_len > limit - new_addr)
+            return -EINVAL;
+        if (new_addr < old + old_len && old < new_addr + new_len)
+            return -EINVAL;
+        if (new_addr < SE_MMAP_MIN)
+            return -EPERM;
+    }
+
+    if (!(flags & SE_MREMAP_FIXED)) {
+        if (new_len <= old_len) {
+            long r = unmap_range(se, old + new_len, old + old_len);
+            return r ? r : (long)old;
+        }
+        /* Grow in place when the range ends its VMA and the space after it is free. */
+        if (old + old_len == v->end && new_len - old_len <= limit - v->end &&
+            range_free(se, v->end, old + new_len)) {
+            v->end = old + new_len;
+            vma_merge(se, (int)(v - se->vmas));
+            return (long)old;
+        }
+        if (!(flags & SE_MREMAP_MAYMOVE))
+            return -ENOMEM;
+    }
+
+    /* Move. */
+    long r = vma_split_range(se, old, old + old_len);
+    if (r)
+        return r;
+    if ((r = vma_reserve(se, 2)))
+        return r;
+    uint64_t dest;
+    if (flags & SE_MREMAP_FIXED) {
+        if ((r = unmap_range(se, new_addr, new_addr + new_len)))
+            return r;
+        dest = new_addr;
+    } else {
+        r = get_unmapped_area(se, 0, new_len, shared ? SE_MAP_SHARED : 0);
+        if (r < 0)
+            return r;
+        dest = (uint64_t)r;
+    }
+    int i = vma_index(se, old);
+    se_vma_t nv = se->vmas[i];
+    nv.start = dest;
+    nv.end = dest + new_len;
+    nv.flags &= ~(VMA_STACK | VMA_GROWSDOWN | VMA_HEAP);
+    if (nv.file)
+        nv.file->refs++;
+    uint64_t move_len = new_len < old_len ? new_len : old_len;
+    int mr = move_ptes(se, old, move_len, dest);
+    if (flags & SE_MREMAP_DONTUNMAP) {
+        /* The old range stays mapped and reads as zero from now on. */
+    } else {
+        i = vma_index(se, old);
+        while (i < se->nr_vmas && se->vmas[i].start < old + old_len)
+            vma_remove(se, i);
+        zap_range(se, old, old + old_len);
+    }
+    if ((r = vma_reserve(se, 1))) {
+        se_file_put(nv.file);
+        return r;
+    }
+    vma_merge(se, vma_insert(se, &nv));
+    if (mr)
+        return mr;
+    return (long)dest;
+}
+
+static void dontneed_fn(se_proc_t *se, uint64_t va, uint64_t *pte, void *arg)
+{
+    zap_fn(se, va, pte, arg);
+}
+
+long se_madvise(se_proc_t *se, uint64_t addr, uint64_t len, int advice)
+{
+    switch (advice) {
+    case 0: case 1: case 2: case 3: case 4: /* NORMAL RANDOM SEQUENTIAL WILLNEED DONTNEED */
+    case 8: case 9: case 10: case 11: case 12: case 13: case 14: case 15: /* FREE .. NOHUGEPAGE */
+    case 16: case 17: case 18: case 19: case 20: case 21: case 22: case 23: /* DONTDUMP .. POPULATE_WRITE */
+    case 25: /* COLLAPSE */
+        break;
+    default:
+        return -EINVAL;
+    }
+    if (addr & (SE_PAGE - 1))
+        return -EINVAL;
+    uint64_t plen = SE_PAGE_UP(len);
+    if (len && (!plen || addr + plen < addr))
+        return -EINVAL;
+    if (!len)
+        return 0;
+    uint64_t end = addr + plen;
+    int hole = !range_covered(se, addr, end);
+    if (advice == 4) {
+        /* MADV_DONTNEED: drop the pages of mapped parts; they refault as zero (anonymous) or as file
+         * content (private file mappings). */
+        flushq_t q = {0};
+        for (int i = vma_index(se, addr); i < se->nr_vmas && se->vmas[i].start < end; i++) {
+            uint64_t s = se->vmas[i].start > addr ? se->vmas[i].start : addr;
+            uint64_t e = se->vmas[i].end < end ? se->vmas[i].end : end;
+            for_each_pte(se, s, e, dontneed_fn, &q, 1);
+        }
+        flushq_done(se, &q);
+    } else if (advice == 22 || advice == 23) {
+        for (int i = vma_index(se, addr); i < se->nr_vmas && se->vmas[i].start < end; i++) {
+            uint64_t s = se->vmas[i].start > addr ? se->vmas[i].start : addr;
+            uint64_t e = se->vmas[i].end < end ? se->vmas[i].end : end;
+            int prot = se->vmas[i].prot;
+            if (!(prot & (SE_PROT_READ | SE_PROT_WRITE | SE_PROT_EXEC)) ||
+                (advice == 23 && !(prot & SE_PROT_WRITE)))
+                return -EINVAL;
+            populate(se, s, e, advice == 23 ? SE_PROT_WRITE : 0);
+        }
+    }
+    return hole ? -ENOMEM : 0;
+}
+
+long se_brk(se_proc_t *se, uint64_t addr)
+{
+    if (addr < se->start_brk)
+        return (long)se->brk;
+    uint64_t newp = SE_PAGE_UP(addr), oldp = SE_PAGE_UP(se->brk);
+    if (addr <= se->brk) {
+        if (newp < oldp && unmap_range(se, newp, oldp))
+            return (long)se->brk;
+        se->brk = addr;
+        return (long)addr;
+    }
+    if (newp == oldp) {
+        se->brk = addr;
+        return (long)addr;
+    }
+    uint64_t lim = se->rlim_cur[2]; /* RLIMIT_DATA */
+    if (lim != UINT64_MAX && addr - se->start_brk > lim)
+        return (long)se->brk;
+    /* One guard page must stay free above the new break (Linux checks against vm_start_gap). */
+    if (newp > SE_TASK_SIZE || !range_free(se, oldp, newp + SE_PAGE))
+        return (long)se->brk;
+    if (vma_reserve(se, 1))
+        return (long)se->brk;
+    se_vma_t v = {.start = oldp, .end = newp, .prot = SE_PROT_READ | SE_PROT_WRITE,
+                  .flags = VMA_HEAP | VMA_MAYWRITE};
+    vma_merge(se, vma_insert(se, &v));
+    se->brk = addr;
+    return (long)addr;
+}
+
+long se_mbind(se_proc_t *se, uint64_t addr, uint64_t len, int mode, uint64_t nodes)
+{
+    if (addr & (SE_PAGE - 1))
+        return -EINVAL;
+    uint64_t plen = SE_PAGE_UP(len);
+    if (!len)
+        return 0;
+    if (!plen || addr + plen < addr)
+        return -EINVAL;
+    uint64_t end = addr + plen;
+    if (!range_covered(se, addr, end))
+        return -EFAULT;
+    long r = vma_split_range(se, addr, end);
+    if (r)
+        return r;
+    for (int i = vma_index(se, addr); i < se->nr_vmas && se->vmas[i].start < end; i++) {
+        se->vmas[i].mpol_mode = mode;
+        se->vmas[i].mpol_nodes = nodes;
+    }
+    vma_merge_range(se, addr, end);
+    return 0;
+}
+
+/* ---- set-up, tear-down, invariants ------------------------------------------------------------- */
+
+int se_mm_init(se_proc_t *se, char *err, size_t errlen)
+{
+    uint64_t end = dram_end(se->dram);
+    se->nr_frames = end >> 12;
+    uint64_t words = (se->nr_frames + 63) / 64;
+    se->frame_used = malloc(words * sizeof(uint64_t));
+    if (!se->frame_used) {
+        snprintf(err, errlen, "out of host memory for the frame map");
+        return -1;
+    }
+    memset(se->frame_used, 0xff, words * sizeof(uint64_t));
+    se->frames_free = 0;
+    for (int n = 0; n < dram_nr_nodes(se->dram); n++) {
+        uint64_t b = dram_node_base(se->dram, n) >> 12, s = dram_node_size(se->dram, n) >> 12;
+        for (uint64_t f = b; f < b + s; f++) {
+            if (f == 0)
+                continue; /* frame 0 stays reserved: a zero PTE address means "none" */
+            frame_set(se, f, 0);
+            se->frames_free++;
+        }
+    }
+    se->frame_hint = 0;
+    se->cr3 = se_frame_alloc(se);
+    if (!se->cr3) {
+        snprintf(err, errlen, "guest memory too small for a page table");
+        return -1;
+    }
+    se->st.page_table_pages = 1;
+    return 0;
+}
+
+void se_mm_free(se_proc_t *se)
+{
+    for (int i = 0; i < se->nr_vmas; i++)
+        se_file_put(se->vmas[i].file);
+    free(se->vmas);
+    se->vmas = NULL;
+    se->nr_vmas = se->cap_vmas = 0;
+    free(se->frame_used);
+    se->frame_used = NULL;
+}
+
+typedef struct check_arg {
+    int bad;
+    char *err;
+    size_t errlen;
+    uint64_t leaves;
+} check_arg_t;
+
+static void check_fn(se_proc_t *se, uint64_t va, uint64_t *pte, void *arg)
+{
+    check_arg_t *ca = arg;
+    ca->leaves++;
+    if (ca->bad)
+        return;
+    se_vma_t *v = se_find_vma(se, va);
+    if (!v) {
+        snprintf(ca->err, ca->errlen, "PTE for 0x%llx outside every VMA", (unsigned long long)va);
+        ca->bad = 1;
+        return;
+    }
+    uint64_t bits = *pte & ~(PTE_ADDR_MASK | PTE_A | PTE_D);
+    if (bits != prot_pte_bits(v->prot)) {
+        snprintf(ca->err, ca->errlen, "PTE for 0x%llx has bits 0x%llx, VMA prot %d wants 0x%llx",
+                 (unsigned long long)va, (unsigned long long)bits, v->prot,
+                 (unsigned long long)prot_pte_bits(v->prot));
+        ca->bad = 1;
+        return;
+    }
+    uint64_t f = (*pte & PTE_ADDR_MASK) >> 12;
+    if (f == 0 || f >= se->nr_frames || !frame_is_used(se, f)) {
+        snprintf(ca->err, ca->errlen, "PTE for 0x%llx maps frame 0x%llx that is not allocated",
+                 (unsigned long long)va, (unsigned long long)f);
+        ca->bad = 1;
+    }
+}
+
+int se_mm_check(se_proc_t *se, char *err, size_t errlen)
+{
+    for (int i = 0; i < se->nr_vmas; i++) {
+        const se_vma_t *v = &se->vmas[i];
+        if (v->start >= v->end || ((v->start | v->end) & (SE_PAGE - 1)) ||
+            (i > 0 && se->vmas[i - 1].end > v->start)) {
+            snprintf(err, errlen, "VMA %d [0x%llx, 0x%llx) is malformed or out of order", i,
+                     (unsigned long long)v->start, (unsigned long long)v->end);
+            return -1;
+        }
+        if (i > 0 && vma_mergeable(&se->vmas[i - 1], v)) {
+            snprintf(err, errlen, "VMAs %d and %d should have been merged", i - 1, i);
+            return -1;
+        }
+    }
+    check_arg_t ca = {.err = err, .errlen = errlen};
+    for_each_pte(se, 0, se->levels == 5 ? (1ull << 56) : (1ull << 47), check_fn, &ca, 0);
+    return ca.bad ? -1 : 0;
+}
+
+/* ---- the CPU's page-fault entry ---------------------------------------------------------------- */
+
+int se_page_fault(cpu_t *c, uint64_t va, uint32_t err)
+{
+    se_proc_t *se = c->m->se;
+    c->st.page_faults++;
+    if (!se)
+        return 0;
+    int r = se_handle_fault(se, va, err);
+    if (!r && se->oom)
+        se_out_of_memory(se, c);
+    return r;
+}
