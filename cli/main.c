@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +219,9 @@ static int cmd_run(int argc, char **argv)
         status = rc;
         goto out;
     }
+    /* A write by the program to a closed pipe must come back to it as EPIPE (and SIGPIPE, with
+     * its default action), not kill the emulator. */
+    signal(SIGPIPE, SIG_IGN);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     emu_result_t res;
@@ -271,7 +275,7 @@ static int cmd_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        usage_main(stderr);
+        fprintf(stderr, "emu: no command given; commands: run, help, version (see emu --help)\n");
         return EMU_EXIT_ERROR;
     }
     const char *cmd = argv[1];

@@ -417,11 +417,6 @@ uint64_t cpu_run(cpu_t *c, uint64_t max)
         }
         c->cur = NULL;
         c->cur_block = NULL;
-        if (c->fault_vector == X86_UD) {
-            char dis[128];
-            machine_disasm(c, c->rip, dis, sizeof(dis));
-            emu_msg("invalid or unimplemented instruction at 0x%llx: %s", (unsigned long long)c->rip, dis);
-        }
         if (m->mode == EMU_MODE_SE)
             se_exception(c, c->fault_vector, c->fault_error, c->fault_addr);
         else

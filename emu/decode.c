@@ -363,6 +363,8 @@ prefixes_done:
         d.regf = (modrm >> 3) & 7;
         out->reg = (uint8_t)(d.regf | rex_r << 3);
         int rm = modrm & 7;
+        if (map == 1 && op >= 0x20 && op <= 0x23)
+            d.mod = 3; /* mov to/from control and debug registers: always register operands */
         if (d.mod == 3) {
             out->rm = (uint8_t)(rm | rex_b << 3);
         } else {

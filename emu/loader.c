@@ -449,10 +449,17 @@ static void default_rlimits(se_proc_t *se)
     se->rlim_cur[14] = se->rlim_max[14] = 0;     /* RLIMIT_RTPRIO */
 }
 
+/* Free what the process holds, keeping the structure itself. */
+static void se_release(se_proc_t *se)
+{
+    se_files_free(se);
+    se_mm_free(se);
+    free(se->exe_path);
+    se->exe_path = NULL;
+}
+
 int se_load(machine_t *m, const emu_program_t *p, char *err, size_t errlen)
 {
-    if (m->se)
-        se_free(m);
     const char *path = p->path;
     struct stat st;
     if (!path || !*path) {
@@ -482,13 +489,23 @@ int se_load(machine_t *m, const emu_program_t *p, char *err, size_t errlen)
         return EMU_EXIT_NOEXEC;
     }
 
-    se_proc_t *se = calloc(1, sizeof(*se));
-    if (!se) {
-        close(fd);
-        snprintf(err, errlen, "out of host memory");
-        return EMU_EXIT_ERROR;
+    /* A second load into the same machine reuses the process structure, so that the counters
+     * registered by the first one keep pointing at live memory. */
+    se_proc_t *se = m->se;
+    if (se) {
+        int registered = se->counters_registered;
+        se_release(se);
+        memset(se, 0, sizeof(*se));
+        se->counters_registered = registered;
+    } else {
+        se = calloc(1, sizeof(*se));
+        if (!se) {
+            close(fd);
+            snprintf(err, errlen, "out of host memory");
+            return EMU_EXIT_ERROR;
+        }
+        m->se = se;
     }
-    m->se = se;
     se->m = m;
     se->dram = m->dram;
     se->levels = config_get(&m->cfg, CFG_machine_paging_levels) == 5 ? 5 : 4;
@@ -516,7 +533,9 @@ int se_load(machine_t *m, const emu_program_t *p, char *err, size_t errlen)
         cpu_cpuid(c, 1, 0, id);
         hwcap = id[3];
     }
+    se->in_loader = 1;
     uint64_t sp = build_stack(se, p, hwcap, err, errlen);
+    se->in_loader = 0;
     if (!sp) {
         status = se->oom ? EMU_EXIT_ERROR : EMU_EXIT_NOEXEC;
         goto fail;
@@ -537,17 +556,22 @@ int se_load(machine_t *m, const emu_program_t *p, char *err, size_t errlen)
     }
 
 #define X(name, desc) counters_add(m->ctrs, &se->st.name, desc, "se.%s", #name);
-    if (m->ctrs) {
+    if (m->ctrs && !se->counters_registered) {
         SE_COUNTERS(X)
+        se->counters_registered = 1;
     }
 #undef X
-    /* A write to a closed pipe must come back as EPIPE (and SIGPIPE for the guest), not kill us. */
-    signal(SIGPIPE, SIG_IGN);
     return 0;
 
 fail:
     close(fd);
-    se_free(m);
+    if (se->counters_registered) {
+        /* Keep the (emptied) structure: registered counters point into it. */
+        se_release(se);
+        memset(&se->st, 0, sizeof(se->st));
+    } else {
+        se_free(m);
+    }
     return status;
 }
 
@@ -556,9 +580,7 @@ void se_free(machine_t *m)
     se_proc_t *se = m->se;
     if (!se)
         return;
-    se_files_free(se);
-    se_mm_free(se);
-    free(se->exe_path);
+    se_release(se);
     free(se);
     m->se = NULL;
 }

@@ -49,6 +49,8 @@ void machine_fail(machine_t *m, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+    if (m->nr_cpus > 0)
+        machine_dump_trace(m, m->cpus[0]);
     m->stop = 1;
     m->result.kind = EMU_FAILED;
     m->result.code = 0;

@@ -162,7 +162,7 @@ typedef struct se_proc {
     int handler_warned;
 
     /* Process identity and misc state. */
-    uint64_t clear_child_tid;
+    uint64_t clear_child_tid, robust_list;
     int mpol_mode;
     uint64_t mpol_nodes;
     uint64_t rlim_cur[16], rlim_max[16];
@@ -175,6 +175,8 @@ typedef struct se_proc {
     /* ENOSYS reported once per call number. */
     uint8_t enosys_seen[1024 / 8];
 
+    int in_loader;            /* the loader is writing the initial stack (its faults are not #PFs) */
+    int counters_registered;  /* st is registered in m->ctrs */
     se_stats_t st;
 } se_proc_t;
 

@@ -589,7 +589,8 @@ static uint8_t *user_ptr(se_proc_t *se, uint64_t va, enum mmu_access acc)
         }
         if (rc == -2 || tries)
             break;
-        if (se->m && se->m->cpus && se->m->nr_cpus > 0 && se->m->cpus[0])
+        /* A fault inside a system call is a #PF taken in kernel mode; the loader's are not. */
+        if (!se->in_loader && se->m && se->m->cpus && se->m->nr_cpus > 0 && se->m->cpus[0])
             se->m->cpus[0]->st.page_faults++;
         if (!se_handle_fault(se, va, r.pf_error))
             break;
@@ -948,7 +949,7 @@ long se_mremap(se_proc_t *se, uint64_t old, uint64_t old_len, uint64_t new_len, 
             return -EPERM;
     }
 
-    if (!(flags & SE_MREMAP_FIXED)) {
+    if (!(flags & (SE_MREMAP_FIXED | SE_MREMAP_DONTUNMAP))) {
         if (new_len <= old_len) {
             long r = unmap_range(se, old + new_len, old + old_len);
             return r ? r : (long)old;
@@ -972,14 +973,15 @@ long se_mremap(se_proc_t *se, uint64_t old, uint64_t old_len, uint64_t new_len, 
         return r;
     uint64_t dest;
     if (flags & SE_MREMAP_FIXED) {
-        if ((r = unmap_range(se, new_addr, new_addr + new_len)))
-            return r;
+        r = unmap_range(se, new_addr, new_addr + new_len);
         dest = new_addr;
     } else {
         r = get_unmapped_area(se, 0, new_len, shared ? SE_MAP_SHARED : 0);
-        if (r < 0)
-            return r;
         dest = (uint64_t)r;
+    }
+    if (r < 0) {
+        vma_merge_range(se, old, old + old_len); /* undo the split */
+        return r;
     }
     int i = vma_index(se, old);
     se_vma_t nv = se->vmas[i];

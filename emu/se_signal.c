@@ -295,7 +295,7 @@ void se_exception(cpu_t *c, int vector, uint32_t err, uint64_t addr)
     if (m->stop)
         return;
     int sig = vector_signal(se, vector);
-    char what[160];
+    char what[256];
     switch (vector) {
     case X86_PF: {
         const char *acc = (err & PF_I) ? "instruction fetch" : (err & PF_W) ? "write" : "read";
@@ -314,9 +314,12 @@ void se_exception(cpu_t *c, int vector, uint32_t err, uint64_t addr)
     case X86_GP:
         snprintf(what, sizeof(what), "general protection fault (non-canonical address or privileged instruction)");
         break;
-    case X86_UD: /* the run loop has already shown the instruction */
-        snprintf(what, sizeof(what), "invalid or unimplemented instruction");
+    case X86_UD: {
+        char dis[128];
+        machine_disasm(c, c->rip, dis, sizeof(dis));
+        snprintf(what, sizeof(what), "invalid or unimplemented instruction %s", dis);
         break;
+    }
     case X86_DE:
         snprintf(what, sizeof(what), "divide error (division by zero or quotient overflow)");
         break;

@@ -953,7 +953,7 @@ static long do_openat(se_proc_t *se, int dirfd, uint64_t path_va, int64_t flags,
     if ((flags & K_O_ACCMODE) == 3)
         return -EINVAL;
     host[0] = 0;
-    r = se_resolve(se, dirfd, gpath, !(flags & O_NOFOLLOW) || (flags & O_PATH), host, sizeof(host));
+    r = se_resolve(se, dirfd, gpath, !(flags & O_NOFOLLOW), host, sizeof(host));
     if (r == -ENOENT && host[0] && (flags & K_O_CREAT))
         return -EROFS; /* the last component is missing and would be created */
     if (r)
@@ -969,8 +969,10 @@ static long do_openat(se_proc_t *se, int dirfd, uint64_t path_va, int64_t flags,
     int fd = fd_alloc(se, 0);
     if (fd < 0)
         return fd;
-    int hflags = O_RDONLY | O_CLOEXEC | O_NOCTTY |
-                 (int)(flags & (O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW | O_PATH | O_NOATIME));
+    /* The resolved path's last component is not a symlink unless O_NOFOLLOW kept it: O_NOFOLLOW on
+     * the host keeps a link swapped in meanwhile from leading outside the root. */
+    int hflags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW |
+                 (int)(flags & (O_NONBLOCK | O_DIRECTORY | O_PATH | O_NOATIME));
     int h = open(host, hflags);
     if (h < 0 && errno == EPERM && (hflags & O_NOATIME))
         h = open(host, hflags & ~O_NOATIME);
@@ -1481,11 +1483,11 @@ static long do_sleep(se_proc_t *se, int64_t clk, int64_t flags, uint64_t req_va)
 static long enosys(se_proc_t *se, uint64_t nr)
 {
     se->st.unknown_syscalls++;
-    if (nr < sizeof(se->enosys_seen) * 8) {
-        if (se->enosys_seen[nr / 8] & (1u << (nr % 8)))
-            return -ENOSYS;
-        se->enosys_seen[nr / 8] |= (uint8_t)(1u << (nr % 8));
-    }
+    /* Once per call number (numbers beyond the table share its last slot). */
+    uint64_t slot = nr < sizeof(se->enosys_seen) * 8 ? nr : sizeof(se->enosys_seen) * 8 - 1;
+    if (se->enosys_seen[slot / 8] & (1u << (slot % 8)))
+        return -ENOSYS;
+    se->enosys_seen[slot / 8] |= (uint8_t)(1u << (slot % 8));
     const char *name = se_syscall_name(nr);
     if (name)
         emu_msg("system call %s (%llu) is not implemented; returning ENOSYS", name, (unsigned long long)nr);
@@ -1702,6 +1704,11 @@ long se_do_syscall(se_proc_t *se, cpu_t *c, uint64_t nr, const uint64_t a[6])
         if ((int)a[0] == (int)a[1])
             return -EINVAL;
         return do_dup(se, (int)a[0], (int)a[1], 0, !!(a[2] & K_O_CLOEXEC));
+    case 273: /* set_robust_list (recorded; there are no other threads to wake) */
+        if (a[1] != 24)
+            return -EINVAL;
+        se->robust_list = a[0];
+        return 0;
     case 302: /* prlimit64 */
         return do_prlimit(se, (int64_t)(int32_t)a[0], (int64_t)(int32_t)a[1], a[2], a[3]);
     case 318: /* getrandom */

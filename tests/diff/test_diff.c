@@ -249,6 +249,7 @@ static const char *optval(int argc, char **argv, int *i, const char *opt)
 
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* cmocka's progress (stdout) and errors (stderr) stay in order */
     const char *group = "diff", *v;
     emu_extra = calloc((size_t)argc + 1, sizeof *emu_extra);
     if (getenv("DIFF_EMU_TIMEOUT"))

@@ -278,9 +278,13 @@ static void test_initial_stack(void **state)
     /* argv strings end where the environment strings begin. */
     assert_int_equal(rd64(se, sp + 8 + 16) + 3, rd64(se, sp + 40));
 
-    /* Deterministic: a second load gives the same AT_RANDOM bytes and the same rsp. */
+    /* Deterministic: a second load gives the same AT_RANDOM bytes and the same rsp; the counters
+     * are registered once and follow the new process. */
+    int nctrs = counters_count(f->m->ctrs);
     assert_int_equal(emu_load(f->m, &p, err, sizeof(err)), 0);
     se = f->m->se;
+    assert_int_equal(counters_count(f->m->ctrs), nctrs);
+    assert_int_equal(counters_get(f->m->ctrs, "se.frames_allocated", NULL), se->st.frames_allocated);
     assert_int_equal(c->r[R_RSP], sp);
     uint64_t a2 = sp + 40 + 9 * 8 + 14 * 16 + 8;
     assert_int_equal(se_copy_in(se, rnd2, rd64(se, a2), 16), 0);

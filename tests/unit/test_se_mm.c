@@ -282,7 +282,6 @@ static void test_mremap(void **state)
     long d = se_mremap(se, a + 4 * PG, 2 * PG, 2 * PG, SE_MREMAP_MAYMOVE | SE_MREMAP_DONTUNMAP, 0);
     assert_true(d > 0);
     assert_int_equal(rd8(se, (uint64_t)d), 1);
-    { uint64_t *pp = se_pte(se, a + 4 * PG, 0); print_message("d=%lx old pte=%lx\n", d, pp ? *pp : 0); }
     assert_int_equal(rd8(se, a + 4 * PG), 0);
     /* Errors. */
     assert_int_equal(se_mremap(se, 0x30000000, PG, 2 * PG, SE_MREMAP_MAYMOVE, 0), -EFAULT);

@@ -1,0 +1,202 @@
+# tests/tests.mk: test, benchmark and fuzzing rules, included by the root Makefile.
+# See tests/README.md. Targets:
+#   test          everything CI runs: unit, differential (tests/progs), csmith, CLI, then the same under
+#                 ASan/UBSan (build-asan/emu); prints a summary and fails if anything failed
+#   test-unit     the cmocka unit tests, tests/unit/test_*.c
+#   test-diff     tests/progs run natively and under $(EMU)        (DIFF_FILTER='arith*' runs some)
+#   test-csmith   csmith programs of tests/csmith/seeds.txt, natively and under $(EMU)
+#   test-cli      command-line contract and bad inputs
+#   test-asan     the ASan build and the unit, differential and CLI suites under it
+#   test-long     slower suites: 300 more csmith seeds, the corpus at -O0/-O1/-O3/-Os, csmith under ASan
+#   fuzz          SEEDS=N (default 300) random csmith seeds (SEED_BASE=S to choose), failures kept in
+#                 build/fuzz/fail/
+#   bench         MIPS of emu beside native, qemu-x86_64 and valgrind (scripts/bench.sh)
+
+TEST_BUILD     := $(BUILD)/tests
+TEST_RESULTS   ?= $(TEST_BUILD)/results
+ASAN_BUILD     := build-asan
+# The harness programs are plain programs: never sanitized (their exit status is the verdict).
+HARNESS_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -I.
+HARNESS_COMMON := tests/common/proc.c tests/common/proc.h
+RUN_SUITE      := tests/scripts/run-suite.sh $(TEST_RESULTS)
+SUITE_PREFIX   ?=
+# Where Debian's libcsmith-dev puts csmith.h.
+CSMITH_INC     ?= /usr/include/csmith
+# Time limits of one differential run, in seconds (native, emulator).
+DIFF_TIMEOUT     ?= 10
+DIFF_EMU_TIMEOUT ?= 300
+DIFF_FILTER      ?=
+DIFF_FLAGS      = --timeout $(DIFF_TIMEOUT) --emu-timeout $(DIFF_EMU_TIMEOUT) $(if $(DIFF_FILTER),--filter '$(DIFF_FILTER)')
+
+TEST_SUITES := unit diff csmith cli asan-unit asan-diff asan-cli
+
+# Sub-makes build in parallel unless the user already chose a -j (then the jobserver is shared).
+NPROC     := $(shell nproc 2>/dev/null || echo 2)
+TEST_JOBS  = $(if $(filter -j%,$(MAKEFLAGS))$(findstring jobserver,$(MAKEFLAGS)),,-j$(NPROC))
+
+.PHONY: test test-unit test-diff test-csmith test-cli test-asan test-long test-progs-opt test-csmith-long \
+        test-csmith-asan fuzz bench test-build
+
+# --- the whole run ---------------------------------------------------------------------------------
+# Every suite runs even when an earlier one failed; the summary decides the exit status.
+test: $(DEPS_STAMP) $(EMU)
+	@rm -rf $(TEST_RESULTS) && mkdir -p $(TEST_RESULTS)
+	@$(MAKE) --no-print-directory $(TEST_JOBS) test-unit TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
+	@$(MAKE) --no-print-directory $(TEST_JOBS) test-diff TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
+	@$(MAKE) --no-print-directory $(TEST_JOBS) test-csmith TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
+	@$(MAKE) --no-print-directory $(TEST_JOBS) test-cli TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
+	@$(MAKE) --no-print-directory $(TEST_JOBS) test-asan TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
+	@tests/scripts/summary.sh $(TEST_RESULTS) $(TEST_SUITES)
+
+# --- unit tests ------------------------------------------------------------------------------------
+# Every tests/unit/test_X.c is one cmocka program, build/tests/test_X; the other .c files of tests/unit
+# (shared helpers) are linked into each of them.
+UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
+UNIT_BINS    := $(patsubst tests/unit/%.c,$(TEST_BUILD)/%,$(UNIT_SRCS))
+UNIT_HELPERS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c)))
+
+$(TEST_BUILD)/test_%: tests/unit/test_%.c $(UNIT_HELPERS) $(LIBEMU) | $(DEPS_STAMP)
+	@mkdir -p $(@D) $(BUILD)/obj/tests/unit
+	$(CC) $(CFLAGS) -MMD -MP -MF $(BUILD)/obj/tests/unit/test_$*.d $(LDOPT) -o $@ $< $(UNIT_HELPERS) \
+	    $(LIBEMU) $(LDLIBS) -lcmocka
+
+test-unit: $(UNIT_BINS)
+	@if [ -z "$(UNIT_BINS)" ]; then \
+	    echo "==== $(SUITE_PREFIX)unit: no tests/unit/test_*.c yet"; mkdir -p $(TEST_RESULTS); \
+	    echo "$(SUITE_PREFIX)unit 0 0 0 0 ok" > $(TEST_RESULTS)/$(SUITE_PREFIX)unit.result; \
+	else \
+	    $(RUN_SUITE) $(SUITE_PREFIX)unit sh -c 'st=0; for t in "$$@"; do echo "---- $$t"; "$$t" || st=1; done; exit $$st' sh $(UNIT_BINS); \
+	fi
+
+# --- the harness -----------------------------------------------------------------------------------
+$(TEST_BUILD)/diff/test_diff: tests/diff/test_diff.c $(HARNESS_COMMON) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(HARNESS_CFLAGS) -o $@ tests/diff/test_diff.c tests/common/proc.c -lcmocka
+
+$(TEST_BUILD)/cli/test_cli: tests/cli/test_cli.c $(HARNESS_COMMON) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(HARNESS_CFLAGS) -o $@ tests/cli/test_cli.c tests/common/proc.c -lcmocka
+
+# --- differential test of tests/progs ---------------------------------------------------------------
+PROG_SRCS := $(wildcard tests/progs/*.c)
+PROG_BINS := $(patsubst tests/progs/%.c,$(BUILD)/progs/%,$(PROG_SRCS))
+$(PROG_BINS): tests/progs/progs.h
+
+$(TEST_BUILD)/progs.list: $(PROG_SRCS) tests/scripts/mklist.sh
+	@mkdir -p $(@D)
+	tests/scripts/mklist.sh $(BUILD)/progs $(PROG_SRCS) > $@.tmp && mv $@.tmp $@
+
+test-diff: $(EMU) $(TEST_BUILD)/diff/test_diff $(PROG_BINS) $(TEST_BUILD)/progs.list
+	@$(RUN_SUITE) $(SUITE_PREFIX)diff $(TEST_BUILD)/diff/test_diff --emu $(EMU) $(DIFF_FLAGS) \
+	    --list $(TEST_BUILD)/progs.list
+
+# --- csmith --------------------------------------------------------------------------------------------
+CSMITH_SEEDS := $(shell sed -n 's/^\([0-9][0-9]*\).*/\1/p' tests/csmith/seeds.txt 2>/dev/null)
+CSMITH_BINS  := $(CSMITH_SEEDS:%=$(BUILD)/csmith/bin/%)
+
+$(BUILD)/csmith/src/%.c: | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@csmith --seed $* > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/csmith/bin/%: $(BUILD)/csmith/src/%.c
+	@mkdir -p $(@D)
+	musl-gcc -static -O2 -w -I$(CSMITH_INC) -o $@ $<
+
+.SECONDARY: $(CSMITH_SEEDS:%=$(BUILD)/csmith/src/%.c)
+
+$(TEST_BUILD)/csmith.list: tests/csmith/seeds.txt
+	@mkdir -p $(@D)
+	@for s in $(CSMITH_SEEDS); do echo "$(BUILD)/csmith/bin/$$s 1"; done > $@.tmp && mv $@.tmp $@
+
+test-csmith: $(EMU) $(TEST_BUILD)/diff/test_diff $(CSMITH_BINS) $(TEST_BUILD)/csmith.list
+	@$(RUN_SUITE) $(SUITE_PREFIX)csmith $(TEST_BUILD)/diff/test_diff --emu $(EMU) $(DIFF_FLAGS) \
+	    --list $(TEST_BUILD)/csmith.list
+
+# --- command line ------------------------------------------------------------------------------------
+$(TEST_BUILD)/cli/cliprog-static: tests/cli/cliprog.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	musl-gcc -static -O2 -w -o $@ $<
+
+$(TEST_BUILD)/cli/cliprog-dynamic: tests/cli/cliprog.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -O2 -w -o $@ $<
+
+test-cli: $(EMU) $(TEST_BUILD)/cli/test_cli $(TEST_BUILD)/cli/cliprog-static $(TEST_BUILD)/cli/cliprog-dynamic
+	@$(RUN_SUITE) $(SUITE_PREFIX)cli $(TEST_BUILD)/cli/test_cli --emu $(EMU) \
+	    --static $(TEST_BUILD)/cli/cliprog-static --dynamic $(TEST_BUILD)/cli/cliprog-dynamic \
+	    --work $(TEST_BUILD)/cli/work
+
+# --- sanitizers ---------------------------------------------------------------------------------------
+# Build build-asan/emu, then run the unit, differential and CLI suites against it, so ASan and UBSan see
+# every corpus program. The results go with the others, prefixed asan-.
+ASAN_MAKE = $(MAKE) --no-print-directory $(TEST_JOBS) MODE=asan BUILD=$(ASAN_BUILD) \
+            TEST_RESULTS=$(abspath $(TEST_RESULTS)) SUITE_PREFIX=asan-
+
+test-asan:
+	@echo "==== building $(ASAN_BUILD)/emu (MODE=asan)"
+	@$(MAKE) --no-print-directory $(TEST_JOBS) MODE=asan BUILD=$(ASAN_BUILD)
+	+@st=0; \
+	$(ASAN_MAKE) test-unit || st=1; \
+	$(ASAN_MAKE) test-diff || st=1; \
+	$(ASAN_MAKE) test-cli || st=1; \
+	exit $$st
+
+# --- slower suites -------------------------------------------------------------------------------------
+LONG_SEEDS     ?= 300
+LONG_SEED_BASE ?= 100000
+PROG_OPTS      := O0 O1 O3 Os
+
+test-long: $(DEPS_STAMP) $(EMU)
+	@rm -rf $(TEST_RESULTS)-long && mkdir -p $(TEST_RESULTS)-long
+	@$(MAKE) --no-print-directory test-progs-opt TEST_RESULTS=$(abspath $(TEST_RESULTS))-long || true
+	@$(MAKE) --no-print-directory test-csmith-long TEST_RESULTS=$(abspath $(TEST_RESULTS))-long || true
+	@$(MAKE) --no-print-directory test-csmith-asan TEST_RESULTS=$(abspath $(TEST_RESULTS))-long || true
+	@tests/scripts/summary.sh $(TEST_RESULTS)-long $(PROG_OPTS:%=diff-%) csmith-long asan-csmith
+
+# tests/progs at other optimisation levels: other instruction mixes from the same sources.
+define PROG_OPT_RULES
+$(BUILD)/progs-$(1)/%: tests/progs/%.c tests/progs/progs.h | $(DEPS_STAMP)
+	@mkdir -p $$(@D)
+	musl-gcc -static -$(1) -w -o $$@ $$<
+$(TEST_BUILD)/progs-$(1).list: $(PROG_SRCS) tests/scripts/mklist.sh
+	@mkdir -p $$(@D)
+	tests/scripts/mklist.sh $(BUILD)/progs-$(1) $(PROG_SRCS) > $$@.tmp && mv $$@.tmp $$@
+endef
+$(foreach o,$(PROG_OPTS),$(eval $(call PROG_OPT_RULES,$(o))))
+
+test-progs-opt: $(EMU) $(TEST_BUILD)/diff/test_diff $(foreach o,$(PROG_OPTS),$(PROG_SRCS:tests/progs/%.c=$(BUILD)/progs-$(o)/%) $(TEST_BUILD)/progs-$(o).list)
+	@st=0; for o in $(PROG_OPTS); do \
+	    $(RUN_SUITE) diff-$$o $(TEST_BUILD)/diff/test_diff --emu $(EMU) $(DIFF_FLAGS) \
+	        --list $(TEST_BUILD)/progs-$$o.list || st=1; \
+	done; exit $$st
+
+test-csmith-long: $(EMU) $(TEST_BUILD)/diff/test_diff
+	@$(RUN_SUITE) csmith-long scripts/fuzz.sh --emu $(EMU) --seeds $(LONG_SEEDS) --seed-base $(LONG_SEED_BASE) \
+	    --out $(BUILD)/fuzz-long --harness $(TEST_BUILD)/diff/test_diff
+
+test-csmith-asan:
+	@$(MAKE) --no-print-directory $(TEST_JOBS) MODE=asan BUILD=$(ASAN_BUILD)
+	+@$(ASAN_MAKE) test-csmith
+
+# --- fuzzing -------------------------------------------------------------------------------------------
+SEEDS     ?= 300
+SEED_BASE ?=
+fuzz: $(DEPS_STAMP) $(EMU) $(TEST_BUILD)/diff/test_diff
+	scripts/fuzz.sh --emu $(EMU) --seeds $(SEEDS) $(if $(SEED_BASE),--seed-base $(SEED_BASE)) \
+	    --out $(BUILD)/fuzz --harness $(TEST_BUILD)/diff/test_diff
+
+# --- benchmarks (never tests) -------------------------------------------------------------------------
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+$(BUILD)/bench/%: tests/bench/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	musl-gcc -static -O2 -w -o $@ $<
+
+bench: $(DEPS_STAMP) $(EMU) $(BENCH_BINS)
+	scripts/bench.sh --emu $(EMU) --out $(BUILD)/bench $(BENCH_BINS)
+
+# Everything the suites need, built (handy before running test_diff by hand).
+test-build: $(EMU) $(UNIT_BINS) $(TEST_BUILD)/diff/test_diff $(TEST_BUILD)/cli/test_cli $(PROG_BINS) \
+            $(TEST_BUILD)/progs.list $(CSMITH_BINS) $(TEST_BUILD)/csmith.list \
+            $(TEST_BUILD)/cli/cliprog-static $(TEST_BUILD)/cli/cliprog-dynamic
