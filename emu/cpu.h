@@ -57,9 +57,10 @@ enum { X86_DE = 0, X86_DB = 1, X86_BP = 3, X86_OF = 4, X86_UD = 6, X86_NM = 7, X
 #define FL_ID (1u << 21)
 #define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
 
-/* insn_t.base / insn_t.index values beyond the 16 registers. */
-#define EA_NONE 0xff
-#define EA_RIP 0xfe
+/* insn_t.base / insn_t.index values beyond the 16 registers: they index cpu_t.ea_regs, where
+ * rip and a constant 0 follow the general registers, so insn_ea() needs no branch for them. */
+#define EA_RIP 16
+#define EA_NONE 17
 /* insn_t.seg */
 enum { SEG_NONE = 0, SEG_FS = 1, SEG_GS = 2 };
 /* insn_t.flags */
@@ -69,6 +70,7 @@ enum { SEG_NONE = 0, SEG_FS = 1, SEG_GS = 2 };
 #define INSN_REPNE (1u << 3) /* F2 prefix */
 #define INSN_REX (1u << 4)   /* a REX prefix was present */
 #define INSN_CROSS (1u << 5) /* the instruction's bytes cross a page boundary (not cached) */
+#define INSN_EA_SLOW (1u << 6) /* memory operand with a segment base or 32-bit address size */
 
 /* A decoded instruction. The decoder fills what the handler needs; fields a handler does not use
  * are unspecified. 32 bytes, so two fit in a cache line. */
@@ -76,7 +78,6 @@ struct insn {
     insn_fn fn;     /* handler */
     uint64_t imm;   /* immediate (sign-extended to 64 bits where the encoding says so) */
     int32_t disp;   /* memory displacement */
-    uint16_t op;    /* decoder's opcode id, for handlers shared by several opcodes */
     uint8_t len;    /* length in bytes, 1..15 */
     uint8_t osz;    /* operand size in bytes: 1, 2, 4, 8 (16 for SSE) */
     uint8_t reg;    /* ModRM.reg with REX.R, or the register in the opcode; byte regs see REG8_AH */
@@ -128,9 +129,16 @@ struct cpu_stats {
 struct block;
 
 struct cpu {
-    /* Architectural state. */
-    uint64_t r[16];
-    uint64_t rip;
+    /* Architectural state. ea_regs views r[0..15], rip and a constant 0 as one array that
+     * insn_t.base and insn_t.index index (EA_RIP, EA_NONE). */
+    union {
+        struct {
+            uint64_t r[16];
+            uint64_t rip;
+            uint64_t ea_zero; /* always 0 */
+        };
+        uint64_t ea_regs[18];
+    };
     uint64_t rflags;      /* non-arithmetic bits always; arithmetic bits when lf_op == 0 */
     /* Lazy flags (emu/flags.h): the last flag-setting operation, its operands and result. */
     uint64_t lf_res, lf_a, lf_b;
@@ -222,20 +230,17 @@ MEM_FAST_WRITE(16)
 MEM_FAST_WRITE(32)
 MEM_FAST_WRITE(64)
 
-/* Effective (linear) address of the memory operand. */
+/* Effective (linear) address of the memory operand. The common case (64-bit addressing, no
+ * segment base) is branch-free. */
 static inline uint64_t insn_ea(const cpu_t *c, const insn_t *i)
 {
-    uint64_t a = (uint64_t)(int64_t)i->disp;
-    if (i->base == EA_RIP)
-        a += c->rip;
-    else if (i->base != EA_NONE)
-        a += c->r[i->base];
-    if (i->index != EA_NONE)
-        a += c->r[i->index] << i->scale;
-    if (i->asz == 4)
-        a = (uint32_t)a;
-    if (i->seg)
-        a += i->seg == SEG_FS ? c->fs_base : c->gs_base;
+    uint64_t a = (uint64_t)(int64_t)i->disp + c->ea_regs[i->base] + (c->ea_regs[i->index] << i->scale);
+    if (UNLIKELY(i->flags & INSN_EA_SLOW)) {
+        if (i->asz == 4)
+            a = (uint32_t)a;
+        if (i->seg)
+            a += i->seg == SEG_FS ? c->fs_base : c->gs_base;
+    }
     return a;
 }
 

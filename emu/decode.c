@@ -164,6 +164,7 @@ static insn_fn select_1byte(dec_t *d, int op)
     case 0x8d:
         if (!mem) return NULL;
         o->seg = SEG_NONE; /* LEA computes the offset, without a segment base */
+        if (o->asz == 8) o->flags &= (uint8_t)~INSN_EA_SLOW;
         return h_lea[s - 1];
     case 0x8f:
         if (rf != 0) return NULL;
@@ -295,6 +296,16 @@ static insn_fn select_0f(dec_t *d, int op, int pfx)
     }
 }
 
+/* Make sure k more bytes are available: an instruction longer than 15 bytes is #GP(0) however
+ * many bytes follow; otherwise too few bytes means "call again with more". */
+#define NEED(k)                                   \
+    do {                                          \
+        if (pos + (k) > 15) goto too_long;        \
+        if (pos + (k) > avail) return 0;          \
+    } while (0)
+
+_Static_assert(sizeof(insn_t) == 32, "insn_t must stay 32 bytes");
+
 int decode_insn(const uint8_t *code, int avail, insn_t *out, int *ends_block)
 {
     dec_t d = {.out = out};
@@ -304,10 +315,7 @@ int decode_insn(const uint8_t *code, int avail, insn_t *out, int *ends_block)
     memset(out, 0, sizeof(*out));
     /* 1. prefixes */
     for (;;) {
-        if (pos >= avail)
-            return 0;
-        if (pos >= 15)
-            goto too_long;
+        NEED(1);
         uint8_t b = code[pos];
         switch (b) {
         case 0x66: d.pfx66 = 1; break;
@@ -332,11 +340,11 @@ prefixes_done:
     /* 2. opcode */
     op = code[pos++];
     if (op == 0x0f) {
-        if (pos >= avail) return 0;
+        NEED(1);
         op = code[pos++];
         map = 1;
         if (op == 0x38 || op == 0x3a) {
-            if (pos >= avail) return 0;
+            NEED(1);
             map = op == 0x38 ? 2 : 3;
             op = code[pos++];
         }
@@ -357,7 +365,7 @@ prefixes_done:
     out->base = EA_NONE;
     out->index = EA_NONE;
     if (a & A_M) {
-        if (pos >= avail) return 0;
+        NEED(1);
         uint8_t modrm = code[pos++];
         d.mod = modrm >> 6;
         d.regf = (modrm >> 3) & 7;
@@ -372,7 +380,7 @@ prefixes_done:
             d.mem = 1;
             out->flags |= INSN_MEM;
             if (rm == 4) {
-                if (pos >= avail) return 0;
+                NEED(1);
                 uint8_t sib = code[pos++];
                 int idx = ((sib >> 3) & 7) | rex_x << 3, base = sib & 7;
                 out->scale = sib >> 6;
@@ -385,7 +393,7 @@ prefixes_done:
             } else {
                 out->base = (uint8_t)(rm | rex_b << 3);
             }
-            if (pos + disp_bytes > avail) return 0;
+            NEED(disp_bytes);
             if (disp_bytes == 1) out->disp = (int8_t)code[pos];
             else if (disp_bytes == 4) {
                 uint32_t v;
@@ -414,7 +422,7 @@ prefixes_done:
     case I_J32: n = 4; break;
     default: break;
     }
-    if (pos + n > avail) return 0;
+    NEED(n);
     if (n) {
         uint64_t v = 0;
         memcpy(&v, code + pos, (size_t)n);
@@ -427,15 +435,13 @@ prefixes_done:
         }
         pos += n;
     }
-    if (pos > 15)
-        goto too_long;
 
     /* fill the common fields */
     out->len = (uint8_t)pos;
     out->osz = (uint8_t)osz;
     out->asz = (uint8_t)asz;
     out->seg = (uint8_t)seg;
-    out->op = (uint16_t)(map << 8 | op);
+    if (d.mem && (asz == 4 || seg)) out->flags |= INSN_EA_SLOW;
     if (d.lock) out->flags |= INSN_LOCK;
     if (d.rep == 0xf3) out->flags |= INSN_REP;
     if (d.rep == 0xf2) out->flags |= INSN_REPNE;
@@ -485,5 +491,5 @@ too_long:
     out->len = 15;
     out->base = out->index = EA_NONE;
     *ends_block = 1;
-    return avail < 15 ? 0 : 15;
+    return 15;
 }

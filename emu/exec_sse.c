@@ -225,18 +225,47 @@ static inline int sat_u16(int v) { return v > 65535 ? 65535 : v < 0 ? 0 : v; }
         c->xmm[i->reg] = r;                                                                      \
     }
 
-SSE_BIN(pand, q, 2, uint64_t, a & b)
-SSE_BIN(pandn, q, 2, uint64_t, ~a & b)
-SSE_BIN(por, q, 2, uint64_t, a | b)
-SSE_BIN(pxor, q, 2, uint64_t, a ^ b)
-SSE_BIN(paddb, b, 16, uint8_t, (uint8_t)(a + b))
-SSE_BIN(paddw, w, 8, uint16_t, (uint16_t)(a + b))
-SSE_BIN(paddd, d, 4, uint32_t, a + b)
-SSE_BIN(paddq, q, 2, uint64_t, a + b)
-SSE_BIN(psubb, b, 16, uint8_t, (uint8_t)(a - b))
-SSE_BIN(psubw, w, 8, uint16_t, (uint16_t)(a - b))
-SSE_BIN(psubd, d, 4, uint32_t, a - b)
-SSE_BIN(psubq, q, 2, uint64_t, a - b)
+/* The plain element-wise operations use GCC vector extensions, which compile to the host's own
+ * SSE2 instructions. */
+typedef uint8_t v16u8 __attribute__((vector_size(16)));
+typedef int8_t v16s8 __attribute__((vector_size(16)));
+typedef uint16_t v8u16 __attribute__((vector_size(16)));
+typedef int16_t v8s16 __attribute__((vector_size(16)));
+typedef uint32_t v4u32 __attribute__((vector_size(16)));
+typedef int32_t v4s32 __attribute__((vector_size(16)));
+typedef uint64_t v2u64 __attribute__((vector_size(16)));
+
+#define VEC_BIN(name, VT, EXPR)                                                                   \
+    static void name(cpu_t *c, const insn_t *i)                                                  \
+    {                                                                                            \
+        xmm_t tmp;                                                                               \
+        const xmm_t *sp = src128(c, i, &tmp);                                                    \
+        VT a, b, r;                                                                              \
+        memcpy(&a, &c->xmm[i->reg], 16);                                                         \
+        memcpy(&b, sp, 16);                                                                      \
+        r = (VT)(EXPR);                                                                          \
+        memcpy(&c->xmm[i->reg], &r, 16);                                                         \
+    }
+VEC_BIN(pand, v2u64, a & b)
+VEC_BIN(pandn, v2u64, ~a & b)
+VEC_BIN(por, v2u64, a | b)
+VEC_BIN(pxor, v2u64, a ^ b)
+VEC_BIN(paddb, v16u8, a + b)
+VEC_BIN(paddw, v8u16, a + b)
+VEC_BIN(paddd, v4u32, a + b)
+VEC_BIN(paddq, v2u64, a + b)
+VEC_BIN(psubb, v16u8, a - b)
+VEC_BIN(psubw, v8u16, a - b)
+VEC_BIN(psubd, v4u32, a - b)
+VEC_BIN(psubq, v2u64, a - b)
+VEC_BIN(pcmpeqb, v16u8, a == b)
+VEC_BIN(pcmpeqw, v8u16, a == b)
+VEC_BIN(pcmpeqd, v4u32, a == b)
+VEC_BIN(pcmpgtb, v16s8, a > b)
+VEC_BIN(pcmpgtw, v8s16, a > b)
+VEC_BIN(pcmpgtd, v4s32, a > b)
+VEC_BIN(pmullw, v8u16, a * b)
+
 SSE_BIN(paddsb, b, 16, int8_t, (uint8_t)sat_s8(a + b))
 SSE_BIN(paddsw, w, 8, int16_t, (uint16_t)sat_s16(a + b))
 SSE_BIN(psubsb, b, 16, int8_t, (uint8_t)sat_s8(a - b))
@@ -245,19 +274,12 @@ SSE_BIN(paddusb, b, 16, uint8_t, (uint8_t)sat_u8(a + b))
 SSE_BIN(paddusw, w, 8, uint16_t, (uint16_t)sat_u16(a + b))
 SSE_BIN(psubusb, b, 16, uint8_t, (uint8_t)sat_u8(a - b))
 SSE_BIN(psubusw, w, 8, uint16_t, (uint16_t)sat_u16(a - b))
-SSE_BIN(pcmpeqb, b, 16, uint8_t, a == b ? 0xff : 0)
-SSE_BIN(pcmpeqw, w, 8, uint16_t, a == b ? 0xffff : 0)
-SSE_BIN(pcmpeqd, d, 4, uint32_t, a == b ? 0xffffffffu : 0)
-SSE_BIN(pcmpgtb, b, 16, int8_t, a > b ? 0xff : 0)
-SSE_BIN(pcmpgtw, w, 8, int16_t, a > b ? 0xffff : 0)
-SSE_BIN(pcmpgtd, d, 4, int32_t, a > b ? 0xffffffffu : 0)
 SSE_BIN(pminub, b, 16, uint8_t, a < b ? a : b)
 SSE_BIN(pmaxub, b, 16, uint8_t, a > b ? a : b)
 SSE_BIN(pminsw, w, 8, int16_t, (uint16_t)(a < b ? a : b))
 SSE_BIN(pmaxsw, w, 8, int16_t, (uint16_t)(a > b ? a : b))
 SSE_BIN(pavgb, b, 16, unsigned, (uint8_t)((a + b + 1) >> 1))
 SSE_BIN(pavgw, w, 8, unsigned, (uint16_t)((a + b + 1) >> 1))
-SSE_BIN(pmullw, w, 8, uint32_t, (uint16_t)(a * b))
 SSE_BIN(pmulhw, w, 8, int16_t, (uint16_t)(((int32_t)a * b) >> 16))
 SSE_BIN(pmulhuw, w, 8, uint32_t, (uint16_t)((a * b) >> 16))
 
@@ -400,31 +422,29 @@ static void shufpd(cpu_t *c, const insn_t *i)
  * Counts above the element width give 0 (logical) or the sign (arithmetic). The register forms
  * take the count from the low quadword of the source; the immediate forms (0F 71-73 groups)
  * shift xmm[rm]. */
-static void shift_elems(xmm_t *x, int bits, int kind, uint64_t n)
+/* kind: 0 srl, 1 sra, 2 sll */
+#define SHIFT_LANES(VT, ST, BITS)                                                                 \
+    do {                                                                                         \
+        VT v;                                                                                    \
+        memcpy(&v, x, 16);                                                                       \
+        if (kind == 1) {                                                                         \
+            ST sv = (ST)v;                                                                       \
+            sv = sv >> (int)(n > BITS - 1 ? BITS - 1 : n);                                       \
+            v = (VT)sv;                                                                          \
+        } else if (n > BITS - 1) {                                                               \
+            v = (VT){0};                                                                         \
+        } else {                                                                                 \
+            v = kind == 0 ? v >> (int)n : v << (int)n;                                           \
+        }                                                                                        \
+        memcpy(x, &v, 16);                                                                       \
+    } while (0)
+typedef int64_t v2s64 __attribute__((vector_size(16)));
+AI void shift_elems(xmm_t *x, int bits, int kind, uint64_t n)
 {
-    /* kind: 0 srl, 1 sra, 2 sll */
-    int lanes = 128 / bits;
-    for (int k = 0; k < lanes; k++) {
-        uint64_t v;
-        switch (bits) {
-        case 16: v = x->w[k]; break;
-        case 32: v = x->d[k]; break;
-        default: v = x->q[k]; break;
-        }
-        uint64_t r;
-        if (kind == 1) {
-            int64_t sv = (int64_t)(v << (64 - bits)) >> (64 - bits);
-            r = (uint64_t)(sv >> (n >= (uint64_t)bits ? bits - 1 : (int)n));
-        } else if (n >= (uint64_t)bits) {
-            r = 0;
-        } else {
-            r = kind == 0 ? v >> n : v << n;
-        }
-        switch (bits) {
-        case 16: x->w[k] = (uint16_t)r; break;
-        case 32: x->d[k] = (uint32_t)r; break;
-        default: x->q[k] = r; break;
-        }
+    switch (bits) {
+    case 16: SHIFT_LANES(v8u16, v8s16, 16); break;
+    case 32: SHIFT_LANES(v4u32, v4s32, 32); break;
+    default: SHIFT_LANES(v2u64, v2s64, 64); break;
     }
 }
 #define SSE_SHIFT(name, bits, kind)                                                               \

@@ -116,7 +116,7 @@ AI void str_rep(cpu_t *c, const insn_t *i, int op, int s)
     for (;;) {
         uint64_t cnt = sreg_get(c, i, R_RCX);
         if (cnt == 0) return;
-        if ((op == S_STOS || op == S_MOVS) && i->asz == 8 && !(c->rflags & FL_DF)) {
+        if ((op == S_STOS || op == S_MOVS) && cnt >= 16 && i->asz == 8 && !(c->rflags & FL_DF)) {
             if (op == S_STOS ? stos_chunk(c, s, cnt) : movs_chunk(c, i, s, cnt)) continue;
         }
         str_one(c, i, op, s);

@@ -21,7 +21,7 @@ uint32_t flags_compute(const cpu_t *c)
     if (k == LFK_NONE)
         return (uint32_t)c->rflags & FL_ARITH;
     int s = c->lf_op & 3, w = SZ_BITS(s);
-    uint64_t a = c->lf_a, b = c->lf_b, r = c->lf_res, m = SZ_MASK(s);
+    uint64_t a = c->lf_a, b = c->lf_b, r = c->lf_res;
     uint64_t msb = 1ull << (w - 1);
     uint32_t f = parity_flag(r);
     if (r == 0)
@@ -83,7 +83,6 @@ uint32_t flags_compute(const cpu_t *c)
     default:
         break;
     }
-    (void)m;
     return f;
 }
 

@@ -44,8 +44,8 @@ div() {
 mips() {
     awk -v n="$1" -v t="$2" 'BEGIN { if (n == "null" || t == "null" || t + 0 == 0) print "null"; else printf "%.1f\n", n / t / 1e6 }'
 }
-show() { # a number for the table, "n/a" for null
-    if [ "$1" = null ]; then echo n/a; else echo "$1"; fi
+show() { # a number for the table with the given printf format, "n/a" for null
+    if [ "$1" = null ]; then echo n/a; else awk -v v="$1" -v f="$2" 'BEGIN { printf f "\n", v }'; fi
 }
 
 host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
@@ -91,6 +91,7 @@ for prog in "$@"; do
     hyperfine -N --style basic --runs "$runs" --warmup 1 --export-json "$hf" "$@" >&2
 
     t_native=null t_qemu=null t_valgrind=null t_emu=null
+    # shellcheck disable=SC2046 # one word per median
     set -- $(medians "$hf")
     for c in $cols; do
         eval "t_$c=\$1"
@@ -104,10 +105,10 @@ for prog in "$@"; do
     m_valgrind=$(mips "$insns" "$t_valgrind")
     m_emu=$(mips "$insns" "$t_emu")
 
-    table="$table$(printf '%-9s %13s | %8s %8s | %8s %8s | %8s %8s | %8s %8s | %9s %9s %9s' "$name" "$(show "$insns")" \
-        "$(show "$t_native")" "$(show "$m_native")" "$(show "$t_qemu")" "$(show "$m_qemu")" \
-        "$(show "$t_valgrind")" "$(show "$m_valgrind")" "$(show "$t_emu")" "$(show "$m_emu")" \
-        "$(show "$r_native")" "$(show "$r_qemu")" "$(show "$r_valgrind")")
+    table="$table$(printf '%-9s %13s | %8s %8s | %8s %8s | %8s %8s | %8s %8s | %9s %9s %9s' "$name" "$(show "$insns" %d)" \
+        "$(show "$t_native" %.4f)" "$(show "$m_native" %.0f)" "$(show "$t_qemu" %.4f)" "$(show "$m_qemu" %.0f)" \
+        "$(show "$t_valgrind" %.4f)" "$(show "$m_valgrind" %.0f)" "$(show "$t_emu" %.4f)" "$(show "$m_emu" %.0f)" \
+        "$(show "$r_native" %.1fx)" "$(show "$r_qemu" %.1fx)" "$(show "$r_valgrind" %.1fx)")
 "
     item=$(printf '{"name": "%s", "instructions": %s, "runs": %s,
       "native": {"seconds": %s, "mips": %s},

@@ -49,6 +49,7 @@ echo "fuzz: csmith $(csmith --version 2>/dev/null | head -n 1 | sed 's/^csmith /
 # Generate, build and screen in parallel. A seed is kept when its program exits 0 natively within 2 s
 # and prints the same thing twice.
 export run csmith_inc
+# shellcheck disable=SC2016 # the inner script expands its own variables
 seq "$base" "$last" | xargs -P "$jobs" -I{} sh -c '
     s={}
     src=$run/src/$s.c bin=$run/bin/$s
@@ -77,7 +78,7 @@ status=0
 failed=0
 if [ -s "$run/failures" ]; then
     # each line: NAME<TAB>BIN 1
-    while IFS="$(printf '\t')" read -r name spec; do
+    while IFS="$(printf '\t')" read -r name _; do
         s=${name%% *}
         cp "$run/src/$s.c" "$out/fail/$s.c"
         cat > "$out/fail/$s.sh" <<EOF

@@ -24,7 +24,7 @@ SUITE_PREFIX   ?=
 CSMITH_INC     ?= /usr/include/csmith
 # Time limits of one differential run, in seconds (native, emulator).
 DIFF_TIMEOUT     ?= 10
-DIFF_EMU_TIMEOUT ?= 300
+DIFF_EMU_TIMEOUT ?= 120
 DIFF_FILTER      ?=
 DIFF_FLAGS      = --timeout $(DIFF_TIMEOUT) --emu-timeout $(DIFF_EMU_TIMEOUT) $(if $(DIFF_FILTER),--filter '$(DIFF_FILTER)')
 

@@ -6,7 +6,7 @@
  *                       PATH run --mode=se -q [--emu-arg ARGS...] -- PROGRAM ARGS...
  *   --emu-arg ARG       one more option for `emu run` (repeatable), e.g. --emu-arg=--config=tiny
  *   --timeout S         native time limit in seconds (default 10)
- *   --emu-timeout S     emulator time limit in seconds (default 300)
+ *   --emu-timeout S     emulator time limit in seconds (default 120)
  *   --group NAME        name of the cmocka group in the report (default "diff")
  *   --filter PATTERN    run only the tests whose name matches (cmocka wildcard, e.g. 'arith*')
  *   --fail-list FILE    append "NAME<TAB>PROGRAM ARGS..." for every failing test
@@ -45,7 +45,7 @@ struct dcase {
 static const char *emu_path = "build/emu";
 static char **emu_extra;
 static size_t n_emu_extra;
-static double native_timeout = 10, emu_timeout = 300;
+static double native_timeout = 10, emu_timeout = 120;
 static const char *fail_list;
 static char *scratch;
 

@@ -8,6 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Some formats below are unusual on purpose (a 0 flag beside a precision, output that is truncated). */
+#pragma GCC diagnostic ignored "-Wformat"
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
 static const long long vals[] = {0, 1, -1, 7, -7, 42, 255, 256, -255, 4095, 65535, -32768, 100000,
                                  INT_MAX, INT_MIN, UINT_MAX, LLONG_MAX, LLONG_MIN, 0x123456789abcdefLL};
 #define NV (sizeof vals / sizeof vals[0])
@@ -60,7 +64,7 @@ int main(void)
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         printf("[%s] [%10s] [%-10s] [%.3s] [%10.2s] [%-*.*s] [%c%c%c] [%5c] [%-3c]|\n", strs[i], strs[i], strs[i],
                strs[i], strs[i], 8, 4, strs[i], 'x', (int)(65 + i), '!', (int)('a' + i), '#');
-    printf("percent: %% [%5%] done\n");
+    printf("percent: %% [%%] done\n");
 
     /* %n */
     int n1 = -1, n2 = -1;

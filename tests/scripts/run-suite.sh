@@ -26,6 +26,7 @@ counts=$(awk '
     /^\[  FAILED  \] [0-9]+ test\(s\)/       { failed += $4 }
     /^\[  SKIPPED \] [0-9]+ test\(s\)/       { skipped += $4 }
     END { printf "%d %d %d %d", run, passed, failed, skipped }' "$log")
+# shellcheck disable=SC2086 # four numbers, split on purpose
 set -- $counts
 run=$1 passed=$2 failed=$3 skipped=$4
 status=ok

@@ -161,6 +161,15 @@ static void test_incomplete_and_too_long(void **s)
     b[15] = (char)0x90;
     assert_int_equal(dec(b, 32, &i), 15);
     assert_ptr_equal(i.fn, h_gp_len);
+    /* known to be too long with only 15 bytes available (the run loop passes at most 15) */
+    assert_int_equal(dec(b, 15, &i), 15);
+    assert_ptr_equal(i.fn, h_gp_len);
+    /* 14 prefixes + mov rax, imm64: too long, decided before the immediate is read */
+    memset(b, 0x66, 14);
+    b[13] = 0x48;
+    b[14] = (char)0xb8;
+    assert_int_equal(dec(b, 15, &i), 15);
+    assert_ptr_equal(i.fn, h_gp_len);
 }
 
 static void test_ud_and_lock(void **s)
