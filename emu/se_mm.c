@@ -558,7 +558,8 @@ int se_handle_fault(se_proc_t *se, uint64_t va, uint32_t err)
         }
         *pte = ne;
         se_flush(se, page, 1);
-        se->st.demand_faults++;
+        if (!se->in_loader)
+            se->st.demand_faults++;
         return 1;
     }
     uint64_t pa = se_frame_alloc(se);
@@ -571,7 +572,9 @@ int se_handle_fault(se_proc_t *se, uint64_t va, uint32_t err)
         return 0;
     }
     *pte = pa | bits;
-    se->st.demand_faults++;
+    /* The loader's fills (the initial stack) are not faults the program took. */
+    if (!se->in_loader)
+        se->st.demand_faults++;
     return 1;
 }
 

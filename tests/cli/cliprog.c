@@ -6,6 +6,7 @@
  *   cliprog envdump         print the whole environment
  *   cliprog open PATH       try to open PATH for reading: "opened" or "error"
  *   cliprog create PATH     try to create PATH for writing: "created" or "error"
+ *   cliprog segv            read from address 0x10 (dies of SIGSEGV)
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,6 +25,10 @@ int main(int argc, char **argv)
     const char *cmd = argv[1], *arg = argc > 2 ? argv[2] : "";
     if (strcmp(cmd, "exit") == 0)
         return atoi(arg);
+    if (strcmp(cmd, "segv") == 0) {
+        volatile int *p = (volatile int *)0x10;
+        return *p;
+    }
     if (strcmp(cmd, "spin") == 0) {
         volatile unsigned long x = 0;
         long n = atol(arg);

@@ -425,6 +425,39 @@ static void runs_static_program(void **s)
     run_result_free(&r);
 }
 
+/* --trace-insn=N prints the last N instructions, disassembled, when the program dies of a signal;
+ * the last one is the faulting load. */
+static void trace_insn_on_crash(void **s)
+{
+    (void)s;
+    struct run_result r;
+    run_emu(&r, "run", "--mode=se", "-q", "--trace-insn=4", "--", static_prog, "segv", NULL);
+    if (r.status != 139)
+        fail_msg("status %d, expected 139; stderr:\n%s", r.status, r.err);
+    assert_emu_lines(&r);
+    if (!strstr(r.err, "SIGSEGV") || !strstr(r.err, "0x10"))
+        fail_msg("no SIGSEGV line naming the address:\n%s", r.err);
+    const char *t = strstr(r.err, "last 4 instructions");
+    if (!t)
+        fail_msg("no instruction trace:\n%s", r.err);
+    int lines = 0;
+    const char *last = NULL;
+    for (const char *p = strchr(t, '\n'); p && p[1]; p = strchr(p + 1, '\n')) {
+        lines++;
+        last = p + 1;
+    }
+    if (lines != 4)
+        fail_msg("%d trace lines, expected 4:\n%s", lines, t);
+    if (!strstr(last, "mov") || !strstr(last, "0x10"))
+        fail_msg("the last traced instruction is not the faulting load: %s", last);
+    run_result_free(&r);
+    /* Without the option, no trace. */
+    run_emu(&r, "run", "--mode=se", "-q", "--", static_prog, "segv", NULL);
+    if (r.status != 139 || strstr(r.err, "instructions of cpu"))
+        fail_msg("status %d, stderr:\n%s", r.status, r.err);
+    run_result_free(&r);
+}
+
 static void exit_status_passthrough(void **s)
 {
     (void)s;
@@ -672,6 +705,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(max_instructions),
         cmocka_unit_test(max_instructions_stats),
         cmocka_unit_test(runs_static_program),
+        cmocka_unit_test(trace_insn_on_crash),
         cmocka_unit_test(exit_status_passthrough),
         cmocka_unit_test(summary_goes_to_stderr),
         cmocka_unit_test(stats_json),
