@@ -456,8 +456,7 @@ cpu_t *cpu_new(struct machine *m, int id)
     c->m = m;
     c->id = id;
     c->rflags = 0x202;
-    c->mxcsr = 0x1f80;
-    c->fpu_cw = 0x37f;
+    cpu_fpu_reset(c);
     c->mmu.levels = 4;
     c->mmu.user = 1;
     c->mmu.wp = 1;

@@ -147,7 +147,15 @@ struct cpu {
     uint64_t fs_base, gs_base;
     xmm_t xmm[16];
     uint32_t mxcsr;
-    uint16_t fpu_cw, fpu_sw, fpu_tw;  /* x87 control/status/tag words (x87 arrives with issue 3) */
+    /* x87 state (emu/exec_x87.c). The data registers are kept in physical order R0..R7 as host
+     * 80-bit long doubles; ST(i) is fpr[(fpu_top + i) & 7]. fpu_sw holds the status word with its
+     * TOP field (bits 13..11) cleared: the current top is fpu_top. fpu_ftw is the abridged tag word
+     * FXSAVE stores: bit i set when R_i is not empty. */
+    long double fpr[8];
+    uint16_t fpu_cw, fpu_sw;
+    uint8_t fpu_top, fpu_ftw;
+    uint16_t fpu_fop;
+    uint64_t fpu_ip, fpu_dp;
 
     /* Paging. */
     mmu_ctx_t mmu;
@@ -259,6 +267,14 @@ void cpu_flush_code(cpu_t *c);
 /* Execute up to max instructions; returns the number retired. Stops early when the machine asks
  * (exit, fatal signal) or an exception reaches the machine's handler. */
 uint64_t cpu_run(cpu_t *c, uint64_t max);
+
+/* The FXSAVE image of the x87 and SSE state (Intel SDM vol. 1, 10.5.1: 512 bytes, 64-bit
+ * layout) and its inverse (emu/fpu_state.c). cpu_fxrstor returns -1, changing nothing, when the
+ * image sets reserved MXCSR bits (the instruction raises #GP; a signal return fails). */
+void cpu_fxsave(const cpu_t *c, uint8_t out[512]);
+int cpu_fxrstor(cpu_t *c, const uint8_t in[512]);
+/* Reset the x87 and SSE state to what FNINIT / process start give. */
+void cpu_fpu_reset(cpu_t *c);
 
 /* The complete RFLAGS value (materialises the lazy flags); emu/flags.c. */
 uint64_t cpu_get_rflags(cpu_t *c);

@@ -550,8 +550,8 @@ int se_load(machine_t *m, const emu_program_t *p, char *err, size_t errlen)
         c->rflags = 0x202;
         c->lf_op = 0;
         c->fs_base = c->gs_base = 0;
-        c->mxcsr = 0x1f80;
-        c->fpu_cw = 0x37f;
+        memset(c->xmm, 0, sizeof(c->xmm));
+        cpu_fpu_reset(c);
         cpu_flush_tlb(c);
     }
 
