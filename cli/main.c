@@ -26,6 +26,7 @@ static void usage_main(FILE *f)
             "\n"
             "commands:\n"
             "  run [OPTIONS] [--] PROGRAM [ARGS...]   run a static x86-64 Linux program\n"
+            "  info [--config=F] [--set K=V]          describe the machine (like numactl --hardware)\n"
             "  help config                            list every configuration key\n"
             "  help stats                             list every counter of the stats JSON\n"
             "  help presets                           list the built-in configuration presets\n"
@@ -245,6 +246,65 @@ out:
     return status;
 }
 
+static void usage_info(FILE *f)
+{
+    fprintf(f,
+            "usage: emu info [--config=FILE|PRESET] [--set SECTION.KEY=VALUE]...\n"
+            "\n"
+            "Describe the configured machine: NUMA nodes with their CPUs, sizes and distances in the\n"
+            "layout of `numactl --hardware`, then the CPUs and paging.\n");
+}
+
+static int cmd_info(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, 0, OPT_CONFIG},
+        {"set", required_argument, 0, OPT_SET},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    config_t cfg;
+    config_defaults(&cfg);
+    char err[2048];
+    const char *config_spec = NULL;
+    char **sets = calloc((size_t)argc + 1, sizeof(char *));
+    int nsets = 0, status = EMU_EXIT_ERROR, opt;
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (opt) {
+        case OPT_CONFIG: config_spec = optarg; break;
+        case OPT_SET: sets[nsets++] = optarg; break;
+        case 'h':
+            usage_info(stdout);
+            status = 0;
+            goto out;
+        default:
+            fprintf(stderr, "emu: info: unknown or incomplete option '%s' (see emu info --help)\n", argv[optind - 1]);
+            goto out;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "emu: info: unexpected argument '%s' (see emu info --help)\n", argv[optind]);
+        goto out;
+    }
+    if (config_spec && config_load(&cfg, config_spec, err, sizeof(err)) < 0) {
+        fprintf(stderr, "emu: %s\n", err);
+        goto out;
+    }
+    for (int i = 0; i < nsets; i++) {
+        if (config_set(&cfg, sets[i], err, sizeof(err)) < 0) {
+            fprintf(stderr, "emu: %s\n", err);
+            goto out;
+        }
+    }
+    emu_print_info(&cfg, stdout);
+    status = 0;
+out:
+    free(sets);
+    return status;
+}
+
 static int cmd_help(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -283,6 +343,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0)
         return cmd_help(argc - 1, argv + 1);
+    if (strcmp(cmd, "info") == 0)
+        return cmd_info(argc - 1, argv + 1);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage_main(stdout);
         return 0;

@@ -28,6 +28,10 @@ enum config_type {
       "Physical memory in each NUMA node; a multiple of 4 KiB. Suffixes K, M, G, T")              \
     X(machine, paging_levels, CFG_INT, "4", "levels", 4, 5, NULL,                                     \
       "Page-table depth: 4 (48-bit virtual addresses) or 5 (LA57, 57-bit)")                       \
+    X(numa, distance_same_socket, CFG_INT, "11", "SLIT units", 10, 254, NULL,                     \
+      "Distance between two different nodes of one socket (ACPI SLIT: 10 = local)")              \
+    X(numa, distance_remote, CFG_INT, "21", "SLIT units", 10, 254, NULL,                          \
+      "Distance between nodes of different sockets (ACPI SLIT; 21 is typical of 2-socket Intel)") \
     X(se, stack_size, CFG_SIZE, "8M", "bytes", 64ll << 10, 1ll << 30, NULL,                       \
       "SE mode: size of the main thread's stack mapping (RLIMIT_STACK as the program sees it)")   \
     X(se, mmap_base, CFG_SIZE, "0x7f0000000000", "address", 1ll << 32, 1ll << 47, NULL,           \

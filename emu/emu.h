@@ -56,6 +56,10 @@ void emu_run(emu_t *m, uint64_t max_insns, emu_result_t *res);
 
 counters_t *emu_counters(emu_t *m);
 
+/* Print the machine cfg describes, as `numactl --hardware` does (nodes, CPUs, sizes, distances),
+ * followed by the CPU and paging. */
+void emu_print_info(const config_t *cfg, FILE *f);
+
 /* Print every counter name (per-CPU ones as cpuN.name) with its description. */
 void emu_list_counters(FILE *f);
 

@@ -458,6 +458,27 @@ static void trace_insn_on_crash(void **s)
     run_result_free(&r);
 }
 
+/* emu info prints the numactl --hardware layout for the configured machine. */
+static void info_numactl_layout(void **s)
+{
+    (void)s;
+    struct run_result r;
+    run_emu(&r, "info", "--config=skylake-2s", NULL);
+    if (r.status != 0 || r.err_len)
+        fail_msg("status %d, stderr '%s'", r.status, r.err);
+    const char *want[] = {"available: 2 nodes (0-1)\n", "node 0 cpus: 0 1 2 3\n", "node 1 cpus: 4 5 6 7\n",
+                          "node 1 size: 512 MB\n", "node distances:\n", "  0:  10  21 \n", "  1:  21  10 \n"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(r.out, want[i]))
+            fail_msg("emu info output lacks '%s':\n%s", want[i], r.out);
+    run_result_free(&r);
+    run_emu(&r, "info", "--set", "machine.nodes_per_socket=2", "--set", "machine.sockets=2", NULL);
+    if (r.status != 0 || !strstr(r.out, "available: 4 nodes (0-3)") || !strstr(r.out, "  0:  10  11  21  21 \n"))
+        fail_msg("status %d, output:\n%s", r.status, r.out);
+    run_result_free(&r);
+    run_expect(125, "machine.bogus", "info", "--set", "machine.bogus=1", NULL);
+}
+
 static void exit_status_passthrough(void **s)
 {
     (void)s;
@@ -706,6 +727,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(max_instructions_stats),
         cmocka_unit_test(runs_static_program),
         cmocka_unit_test(trace_insn_on_crash),
+        cmocka_unit_test(info_numactl_layout),
         cmocka_unit_test(exit_status_passthrough),
         cmocka_unit_test(summary_goes_to_stderr),
         cmocka_unit_test(stats_json),
