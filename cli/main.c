@@ -50,7 +50,11 @@ static void usage_run(FILE *f)
             "  --config=FILE|PRESET    machine configuration (INI file or preset name; `emu help presets`)\n"
             "  --set SECTION.KEY=VALUE override one configuration key (repeatable; wins over --config)\n"
             "  --stats=FILE            write every counter to FILE as one flat JSON object\n"
-            "  --timing=off            timing model: off (functional only; the only mode implemented yet)\n"
+            "  --timing=off|tlb        off: functional only (default); tlb: model TLBs, paging-structure\n"
+            "                          caches and page walks, and count cycles (full: not implemented yet)\n"
+            "  --fast-forward=N|roi    run functionally for N instructions, or up to the program's first\n"
+            "                          EMU_ROI_BEGIN marker (include/emu_roi.h), then time and count from\n"
+            "                          there (counters reset; with roi they freeze at EMU_ROI_END)\n"
             "  --max-instructions=N    stop after N instructions (exit status 124)\n"
             "  --root=DIR              files the program opens are confined to DIR (default: .)\n"
             "  --env=K=V               add or replace a variable of the program's environment (repeatable)\n"
@@ -77,7 +81,7 @@ static int parse_u64(const char *s, uint64_t *out)
 }
 
 enum { OPT_MODE = 256, OPT_CONFIG, OPT_SET, OPT_STATS, OPT_TIMING, OPT_MAXI, OPT_ROOT, OPT_ENV, OPT_TRACE,
-       OPT_PRINTCFG };
+       OPT_PRINTCFG, OPT_FF };
 
 static int cmd_run(int argc, char **argv)
 {
@@ -87,6 +91,7 @@ static int cmd_run(int argc, char **argv)
         {"set", required_argument, 0, OPT_SET},
         {"stats", required_argument, 0, OPT_STATS},
         {"timing", required_argument, 0, OPT_TIMING},
+        {"fast-forward", required_argument, 0, OPT_FF},
         {"max-instructions", required_argument, 0, OPT_MAXI},
         {"root", required_argument, 0, OPT_ROOT},
         {"env", required_argument, 0, OPT_ENV},
@@ -103,7 +108,8 @@ static int cmd_run(int argc, char **argv)
     char **sets = calloc((size_t)argc, sizeof(char *));
     char **envs = calloc((size_t)argc, sizeof(char *));
     int nsets = 0, nenv = 0, quiet = 0, print_config = 0, trace_n = 0;
-    uint64_t max_insns = 0;
+    uint64_t max_insns = 0, ff_insns = 0;
+    int timing = EMU_TIMING_OFF, ff_roi = 0;
     char err[2048];
     int status = EMU_EXIT_ERROR;
     emu_t *m = NULL;
@@ -127,12 +133,24 @@ static int cmd_run(int argc, char **argv)
         case OPT_SET: sets[nsets++] = optarg; break;
         case OPT_STATS: stats_path = optarg; break;
         case OPT_TIMING:
-            if (strcmp(optarg, "off") != 0) {
-                if (strcmp(optarg, "tlb") == 0 || strcmp(optarg, "full") == 0)
-                    fprintf(stderr, "emu: --timing=%s is not implemented yet; only --timing=off is available\n",
-                            optarg);
-                else
-                    fprintf(stderr, "emu: bad --timing '%s': expected off, tlb or full\n", optarg);
+            if (strcmp(optarg, "off") == 0) {
+                timing = EMU_TIMING_OFF;
+            } else if (strcmp(optarg, "tlb") == 0) {
+                timing = EMU_TIMING_TLB;
+            } else if (strcmp(optarg, "full") == 0) {
+                fprintf(stderr, "emu: --timing=full (caches and DRAM) is not implemented yet; use --timing=tlb\n");
+                goto out;
+            } else {
+                fprintf(stderr, "emu: bad --timing '%s': expected off, tlb or full\n", optarg);
+                goto out;
+            }
+            break;
+        case OPT_FF:
+            if (strcmp(optarg, "roi") == 0) {
+                ff_roi = 1;
+            } else if (parse_u64(optarg, &ff_insns) < 0 || ff_insns == 0) {
+                fprintf(stderr, "emu: bad --fast-forward '%s': expected a positive number of instructions or roi\n",
+                        optarg);
                 goto out;
             }
             break;
@@ -206,6 +224,7 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     emu_set_trace_insn(m, trace_n);
+    emu_set_timing(m, timing, ff_insns, ff_roi);
     emu_program_t prog = {
         .path = argv[optind],
         .argc = argc - optind,

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tlb/tlb.h"
+
 enum config_type {
     CFG_INT,  /* decimal integer within [min, max] */
     CFG_SIZE, /* bytes, with an optional K/M/G/T suffix (powers of 1024), within [min, max] */
@@ -28,6 +30,56 @@ enum config_type {
       "Physical memory in each NUMA node; a multiple of 4 KiB. Suffixes K, M, G, T")              \
     X(machine, paging_levels, CFG_INT, "4", "levels", 4, 5, NULL,                                     \
       "Page-table depth: 4 (48-bit virtual addresses) or 5 (LA57, 57-bit)")                       \
+    X(cpu, cycles_simple, CFG_INT, "1", "cycles", 0, 255, NULL,                                   \
+      "Timing: base cost of a simple instruction (moves, integer ALU, branches)")                \
+    X(cpu, cycles_mul, CFG_INT, "3", "cycles", 0, 255, NULL,                                      \
+      "Timing: base cost of an integer multiply (Skylake IMUL r64 latency)")                     \
+    X(cpu, cycles_div, CFG_INT, "26", "cycles", 0, 255, NULL,                                     \
+      "Timing: base cost of an integer divide (Skylake DIV r32 latency)")                        \
+    X(cpu, cycles_fp, CFG_INT, "4", "cycles", 0, 255, NULL,                                       \
+      "Timing: base cost of x87/SSE floating-point arithmetic (Skylake ADDSD/MULSD latency)")     \
+    X(cpu, cycles_fp_div, CFG_INT, "14", "cycles", 0, 255, NULL,                                  \
+      "Timing: base cost of a floating-point divide or square root (Skylake DIVSD latency)")      \
+    X(cpu, cycles_syscall, CFG_INT, "100", "cycles", 0, 255, NULL,                                \
+      "Timing: base cost of SYSCALL, the kernel entry and exit (SE mode runs no kernel code)")    \
+    X(tlb, itlb_4k_entries, CFG_INT, "128", "entries", 0, 65536, NULL, "L1 iTLB, 4 KiB pages: entries") \
+    X(tlb, itlb_4k_ways, CFG_INT, "8", "ways", 1, 65536, NULL, "L1 iTLB, 4 KiB pages: ways")      \
+    X(tlb, itlb_2m_entries, CFG_INT, "8", "entries", 0, 65536, NULL, "L1 iTLB, 2 MiB pages: entries") \
+    X(tlb, itlb_2m_ways, CFG_INT, "8", "ways", 1, 65536, NULL, "L1 iTLB, 2 MiB pages: ways")      \
+    X(tlb, itlb_1g_entries, CFG_INT, "0", "entries", 0, 65536, NULL,                              \
+      "L1 iTLB, 1 GiB pages: entries (0: none; 1 GiB code pages are held as 2 MiB pieces)")       \
+    X(tlb, itlb_1g_ways, CFG_INT, "4", "ways", 1, 65536, NULL, "L1 iTLB, 1 GiB pages: ways")      \
+    X(tlb, dtlb_4k_entries, CFG_INT, "64", "entries", 0, 65536, NULL, "L1 dTLB, 4 KiB pages: entries") \
+    X(tlb, dtlb_4k_ways, CFG_INT, "4", "ways", 1, 65536, NULL, "L1 dTLB, 4 KiB pages: ways")      \
+    X(tlb, dtlb_2m_entries, CFG_INT, "32", "entries", 0, 65536, NULL, "L1 dTLB, 2 MiB pages: entries") \
+    X(tlb, dtlb_2m_ways, CFG_INT, "4", "ways", 1, 65536, NULL, "L1 dTLB, 2 MiB pages: ways")      \
+    X(tlb, dtlb_1g_entries, CFG_INT, "4", "entries", 0, 65536, NULL, "L1 dTLB, 1 GiB pages: entries") \
+    X(tlb, dtlb_1g_ways, CFG_INT, "4", "ways", 1, 65536, NULL, "L1 dTLB, 1 GiB pages: ways")      \
+    X(tlb, l1_latency, CFG_INT, "0", "cycles", 0, 1000, NULL,                                    \
+      "L1 iTLB/dTLB hit latency added to an access (0: looked up in parallel with the L1 cache)")         \
+    X(tlb, stlb_entries, CFG_INT, "1536", "entries", 0, 1 << 20, NULL,                            \
+      "Second-level TLB (4 KiB and 2 MiB pages in one array): entries")                           \
+    X(tlb, stlb_ways, CFG_INT, "12", "ways", 1, 1 << 20, NULL, "Second-level TLB: ways")           \
+    X(tlb, stlb_1g_entries, CFG_INT, "16", "entries", 0, 65536, NULL,                             \
+      "Second-level TLB for 1 GiB pages: entries (0: none)")                                      \
+    X(tlb, stlb_1g_ways, CFG_INT, "4", "ways", 1, 65536, NULL, "Second-level TLB for 1 GiB pages: ways") \
+    X(tlb, stlb_latency, CFG_INT, "9", "cycles", 0, 1000, NULL, "Second-level TLB lookup latency") \
+    X(tlb, replacement, CFG_ENUM, "lru", "", 0, 0, TLB_REPL_NAMES,                                \
+      "Replacement policy of every TLB and paging-structure cache")                               \
+    X(tlb, seed, CFG_INT, "1", "", 0, INT64_MAX, NULL, "Seed of the random replacement policy")    \
+    X(pwc, pde_entries, CFG_INT, "32", "entries", 0, 65536, NULL,                                 \
+      "Paging-structure cache of PDEs (walks load only the PTE): entries (0: none)")              \
+    X(pwc, pde_ways, CFG_INT, "8", "ways", 1, 65536, NULL, "PDE cache: ways")                     \
+    X(pwc, pdpte_entries, CFG_INT, "8", "entries", 0, 65536, NULL, "PDPTE cache: entries (0: none)") \
+    X(pwc, pdpte_ways, CFG_INT, "4", "ways", 1, 65536, NULL, "PDPTE cache: ways")                 \
+    X(pwc, pml4e_entries, CFG_INT, "4", "entries", 0, 65536, NULL, "PML4E cache: entries (0: none)") \
+    X(pwc, pml4e_ways, CFG_INT, "4", "ways", 1, 65536, NULL, "PML4E cache: ways")                 \
+    X(pwc, pml5e_entries, CFG_INT, "2", "entries", 0, 65536, NULL,                                \
+      "PML5E cache (5-level paging only): entries (0: none)")                                     \
+    X(pwc, pml5e_ways, CFG_INT, "2", "ways", 1, 65536, NULL, "PML5E cache: ways")                 \
+    X(pwc, latency, CFG_INT, "1", "cycles", 0, 1000, NULL, "Paging-structure cache lookup latency") \
+    X(walk, pte_load_cycles, CFG_INT, "4", "cycles", 0, 100000, NULL,                             \
+      "Cost of one paging-structure entry load (an L1D hit until the cache model exists)")        \
     X(numa, distance_same_socket, CFG_INT, "11", "SLIT units", 10, 254, NULL,                     \
       "Distance between two different nodes of one socket (ACPI SLIT: 10 = local)")              \
     X(numa, distance_remote, CFG_INT, "21", "SLIT units", 10, 254, NULL,                          \
@@ -35,7 +87,9 @@ enum config_type {
     X(se, stack_size, CFG_SIZE, "8M", "bytes", 64ll << 10, 1ll << 30, NULL,                       \
       "SE mode: size of the main thread's stack mapping (RLIMIT_STACK as the program sees it)")   \
     X(se, mmap_base, CFG_SIZE, "0x7f0000000000", "address", 1ll << 32, 1ll << 47, NULL,           \
-      "SE mode: highest address of the mmap area; mappings grow down from here")
+      "SE mode: highest address of the mmap area; mappings grow down from here")                \
+    X(se, thp, CFG_ENUM, "madvise", "", 0, 0, "never|madvise|always",                             \
+      "SE mode: transparent huge pages for anonymous memory (Linux's transparent_hugepage/enabled)")
 
 enum config_id {
 #define X(sec, key, type, def, unit, min, max, choices, desc) CFG_##sec##_##key,

@@ -15,11 +15,14 @@ typedef struct counter {
     const uint64_t *p;
     counter_fn fn;
     void *arg;
+    int live; /* neither frozen nor reset (e.g. the exit status) */
 } counter_t;
 
 struct counters {
     counter_t *v;
     int n, cap;
+    uint64_t *frozen; /* values at counters_freeze(), or NULL */
+    int nr_frozen;
 };
 
 counters_t *counters_new(void) { return calloc(1, sizeof(counters_t)); }
@@ -31,6 +34,7 @@ void counters_free(counters_t *c)
     for (int i = 0; i < c->n; i++)
         free(c->v[i].name);
     free(c->v);
+    free(c->frozen);
     free(c);
 }
 
@@ -71,12 +75,21 @@ void counters_add_fn(counters_t *c, counter_fn fn, void *arg, const char *desc, 
     k->desc = desc;
 }
 
+void counters_set_live(counters_t *c, const char *name)
+{
+    for (int i = 0; i < c->n; i++)
+        if (strcmp(c->v[i].name, name) == 0)
+            c->v[i].live = 1;
+}
+
 int counters_count(const counters_t *c) { return c->n; }
 const char *counters_name(const counters_t *c, int i) { return c->v[i].name; }
 const char *counters_desc(const counters_t *c, int i) { return c->v[i].desc; }
 
 uint64_t counters_value(const counters_t *c, int i)
 {
+    if (c->frozen && i < c->nr_frozen && !c->v[i].live)
+        return c->frozen[i];
     const counter_t *k = &c->v[i];
     return k->fn ? k->fn(k->arg) : *k->p;
 }
@@ -95,10 +108,25 @@ uint64_t counters_get(const counters_t *c, const char *name, int *found)
     return 0;
 }
 
+void counters_freeze(counters_t *c)
+{
+    uint64_t *v = malloc((size_t)(c->n ? c->n : 1) * sizeof(uint64_t));
+    if (!v)
+        abort();
+    for (int i = 0; i < c->n; i++)
+        v[i] = counters_value(c, i);
+    free(c->frozen);
+    c->frozen = v;
+    c->nr_frozen = c->n;
+}
+
 void counters_reset(counters_t *c)
 {
+    free(c->frozen);
+    c->frozen = NULL;
+    c->nr_frozen = 0;
     for (int i = 0; i < c->n; i++)
-        if (c->v[i].p)
+        if (c->v[i].p && !c->v[i].live)
             *(uint64_t *)c->v[i].p = 0;
 }
 

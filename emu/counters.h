@@ -34,6 +34,13 @@ uint64_t counters_get(const counters_t *c, const char *name, int *found);
 /* Reset every plain counter to zero (derived ones follow their inputs). */
 void counters_reset(counters_t *c);
 
+/* Mark a counter live: counters_freeze() and counters_reset() leave it alone (the exit status). */
+void counters_set_live(counters_t *c, const char *name);
+
+/* Freeze: from now on every counter reads as its value at this moment (the region of interest has
+ * ended). counters_reset() thaws. */
+void counters_freeze(counters_t *c);
+
 /* Write all counters as one flat JSON object, names sorted as registered. Returns 0 or -1. */
 int counters_write_json(const counters_t *c, FILE *f);
 /* Write to path atomically (temporary name, then rename). Returns 0 or -1 with errno set. */

@@ -25,6 +25,7 @@
 
 #include "emu/machine.h"
 #include "emu/se.h"
+#include "emu/timing.h"
 
 #define BLOCK_MAX_INSNS 64
 #define CODE_ARENA_BYTES (16u << 20)
@@ -35,6 +36,8 @@ typedef struct block {
     struct block *next;   /* hash chain */
     uint32_t n;           /* instructions */
     uint32_t cached;      /* 0 for a one-off block (an instruction crossing a page) */
+    uint32_t cycles;      /* base cycles of the whole block (emu/timing.h) */
+    uint8_t *cost;        /* base cycles of each instruction (after insns[]) */
     insn_t insns[];
 } block_t;
 
@@ -60,6 +63,14 @@ void cpu_flush_tlb(cpu_t *c)
     tc_invalidate(c->tc_r);
     tc_invalidate(c->tc_w);
     tc_invalidate(c->tc_x);
+    /* The modelled TLBs and paging-structure caches see the same flush (MOV CR3 without PCIDs),
+     * kept coherent even while timing is off so that a fast-forward switch finds them right. */
+    if (c->tlb) {
+        cpu_tlb_sync(c);
+        tlb_flush_all(c->tlb, 1);
+    }
+    if (c->walker)
+        mmu_flush_all(c->walker);
 }
 
 void cpu_flush_page(cpu_t *c, uint64_t va)
@@ -72,12 +83,146 @@ void cpu_flush_page(cpu_t *c, uint64_t va)
         c->tc_w[i].page = TC_INVALID;
     if (c->tc_x[i].page == page)
         c->tc_x[i].page = TC_INVALID;
+    if (c->tlb) {
+        cpu_tlb_sync(c);
+        tlb_invlpg(c->tlb, va, c->mmu.pcid);
+    }
+    if (c->walker)
+        mmu_invlpg(c->walker, va, c->mmu.pcid);
+}
+
+/* Report the batched repeat hits to the model and forget the last entries: called before
+ * anything else uses or changes the modelled TLBs, and before their counters are read. */
+void cpu_tlb_sync(cpu_t *c)
+{
+    for (int side = 0; side < 2; side++) {
+        if (c->rep_te[side] && c->rep_n[side])
+            tlb_add_repeat_hits(c->tlb, side ? TLB_LOAD : TLB_FETCH, c->rep_te[side], c->rep_n[side]);
+        c->rep_te[side] = NULL;
+        c->rep_n[side] = 0;
+    }
+}
+
+/* A hit on a modelled entry other than the last one of its side: report it in full. */
+void cpu_tlb_use(cpu_t *c, tlb_entry_t *te, enum tlb_kind kind)
+{
+    int side = kind != TLB_FETCH;
+    if (c->rep_te[side] && c->rep_n[side])
+        tlb_add_repeat_hits(c->tlb, kind, c->rep_te[side], c->rep_n[side]);
+    c->rep_n[side] = 0;
+    tlb_hit(c->tlb, kind, te);
+    /* An STLB entry serving an access directly shares its array with the other side: its
+     * replacement state may change in between, so every use is reported. */
+    c->rep_te[side] = (te->flags & TLB_F_STLB) ? NULL : te;
+}
+
+/* Fill the translation cache of kind acc for the page of va. */
+static void tc_fill(cpu_t *c, uint64_t va, enum mmu_access acc, uint8_t *host, tlb_entry_t *te)
+{
+    uint64_t page = va & ~0xfffull;
+    uintptr_t addend = (uintptr_t)(host - (va & 0xfff)) - (uintptr_t)page;
+    unsigned i = (va >> 12) & (TC_SIZE - 1);
+    tc_entry_t e = {page, addend, te, te ? te->tag : 0};
+    if (acc == MMU_WRITE) {
+        c->tc_w[i] = e;
+        c->tc_r[i] = e; /* a write translation also serves reads (the same dTLB entry) */
+    } else if (acc == MMU_READ) {
+        c->tc_r[i] = e;
+    } else {
+        c->tc_x[i] = e;
+    }
+}
+
+/* A page fault during translation: SE mode may resolve it (demand paging), in which case the
+ * caller walks again. Returns 1 to retry; otherwise raises the fault (or returns 0 if !raise). */
+static int translation_fault(cpu_t *c, uint64_t va, int rc, uint32_t pf_error, int attempt, int raise)
+{
+    if (rc == -2) {
+        if (raise)
+            cpu_fault(c, X86_GP, 0, va);
+        return 0;
+    }
+    if (attempt == 0 && c->m->mode == EMU_MODE_SE && se_page_fault(c, va, pf_error))
+        return 1;
+    if (raise)
+        cpu_fault(c, X86_PF, pf_error, va);
+    return 0;
+}
+
+/* Timing. With --timing=tlb every access is decided by the modelled TLBs of tlb/: the translation
+ * cache above only remembers which modelled entry served a page (tc_entry_t.te) and is trusted
+ * only while that entry still holds the translation; each such hit is recorded in the model
+ * (replacement state, counters) exactly as a lookup would be. Here, the slow path: a lookup in
+ * the L1 TLB of the access's side and then the STLB; a hit whose permissions do not allow the
+ * access (or a store to a page whose entry is clean) re-walks, as hardware does before it faults
+ * or sets the dirty bit; a miss walks with the paging-structure caches of mmu/ (each PTE load
+ * charged) and fills the TLBs. Cycles: the TLB lookup cycles and walk cycles are counted by the
+ * models themselves (tlb_lookup_cycles, mmu walk_cycles); cpu_cycles() adds them up. */
+static uint8_t *translate_timed(cpu_t *c, uint64_t va, enum mmu_access acc, int raise)
+{
+    machine_t *m = c->m;
+    enum tlb_kind kind = acc == MMU_EXEC ? TLB_FETCH : acc == MMU_WRITE ? TLB_STORE : TLB_LOAD;
+    unsigned pcid = c->mmu.pcid;
+    if (!mmu_canonical(va, c->mmu.levels)) {
+        translation_fault(c, va, -2, 0, 0, raise);
+        return NULL;
+    }
+    tlb_result_t res;
+    tlb_entry_t *te = NULL;
+    int clean_hit = 0;
+    cpu_tlb_sync(c);
+    if (tlb_lookup(c->tlb, kind, va, pcid, &res) != TLB_MISS) {
+        uint32_t f = res.entry->flags;
+        int ok = res.entry->host && (!c->mmu.user || (f & TLB_F_U)) && (acc != MMU_EXEC || !(f & TLB_F_NX)) &&
+                 (acc != MMU_WRITE || ((f & TLB_F_W) || (!c->mmu.user && !c->mmu.wp)));
+        if (ok && acc == MMU_WRITE && !(f & TLB_F_D))
+            clean_hit = 1;
+        else if (ok)
+            te = res.entry;
+    }
+    if (!te) {
+        mmu_walk_result_t w;
+        for (int attempt = 0;; attempt++) {
+            int rc = mmu_walk(c->walker, &c->mmu, va, acc, &w);
+            if (rc == 0)
+                break;
+            /* A page fault invalidates the TLB entries for va (SDM vol. 3 4.10.4.1); the walker
+             * has dropped its paging-structure-cache entries already. */
+            tlb_invlpg(c->tlb, va, pcid);
+            if (!translation_fault(c, va, rc, w.r.pf_error, attempt, raise))
+                return NULL;
+        }
+        uint64_t page_base = w.r.pa & ~(w.r.page_size - 1);
+        uint8_t *hb = dram_host(m->dram, page_base);
+        if (!hb || !dram_host(m->dram, w.r.pa)) {
+            if (raise)
+                cpu_fault(c, X86_PF, PF_P | PF_RSVD | (acc == MMU_WRITE ? PF_W : 0) | PF_U, va);
+            return NULL;
+        }
+        if (clean_hit)
+            tlb_mark_dirty(c->tlb, va, pcid);
+        tlb_payload_t p;
+        enum tlb_size size = mmu_tlb_payload(&w.r, (uint64_t)(uintptr_t)hb, &p);
+        te = tlb_fill(c->tlb, kind, va, pcid, size, &p);
+    }
+    uint8_t *host = (uint8_t *)(uintptr_t)te->host + (va & ((1ull << tlb_size_shift(tlb_entry_size(te))) - 1));
+    if (acc == MMU_WRITE) {
+        uint64_t pa = (uint64_t)(host - dram_base(m->dram));
+        if (machine_frame_has_code(m, pa)) {
+            machine_code_written(m, pa);
+            c->block_end = NULL;
+        }
+    }
+    tc_fill(c, va, acc, host, te);
+    return host;
 }
 
 /* Translate va for acc and fill the matching translation cache. Returns the host address of va,
- * or NULL on a fault when fault_ok is 0 (else raises the exception). */
+ * or NULL on a fault when raise is 0 (else raises the exception). */
 static uint8_t *translate(cpu_t *c, uint64_t va, enum mmu_access acc, int raise)
 {
+    if (c->timing)
+        return translate_timed(c, va, acc, raise);
     machine_t *m = c->m;
     mmu_result_t r;
     c->st.tc_misses++;
@@ -85,16 +230,8 @@ static uint8_t *translate(cpu_t *c, uint64_t va, enum mmu_access acc, int raise)
         int rc = mmu_translate(m->dram, &c->mmu, va, acc, &r);
         if (rc == 0)
             break;
-        if (rc == -2) {
-            if (raise)
-                cpu_fault(c, X86_GP, 0, va);
+        if (!translation_fault(c, va, rc, r.pf_error, attempt, raise))
             return NULL;
-        }
-        if (attempt == 0 && m->mode == EMU_MODE_SE && se_page_fault(c, va, r.pf_error))
-            continue;
-        if (raise)
-            cpu_fault(c, X86_PF, r.pf_error, va);
-        return NULL;
     }
     uint8_t *host = dram_host(m->dram, r.pa);
     if (!host) {
@@ -104,26 +241,11 @@ static uint8_t *translate(cpu_t *c, uint64_t va, enum mmu_access acc, int raise)
             cpu_fault(c, X86_PF, PF_P | PF_RSVD | (acc == MMU_WRITE ? PF_W : 0) | PF_U, va);
         return NULL;
     }
-    uint64_t page = va & ~0xfffull;
-    uintptr_t addend = (uintptr_t)(host - (va & 0xfff)) - (uintptr_t)page;
-    unsigned i = (va >> 12) & (TC_SIZE - 1);
-    if (acc == MMU_WRITE) {
-        if (machine_frame_has_code(m, r.pa)) {
-            machine_code_written(m, r.pa);
-            c->block_end = NULL; /* the rest of this block may be stale */
-        }
-        c->tc_w[i].page = page;
-        c->tc_w[i].addend = addend;
-        /* A write translation also serves reads. */
-        c->tc_r[i].page = page;
-        c->tc_r[i].addend = addend;
-    } else if (acc == MMU_READ) {
-        c->tc_r[i].page = page;
-        c->tc_r[i].addend = addend;
-    } else {
-        c->tc_x[i].page = page;
-        c->tc_x[i].addend = addend;
+    if (acc == MMU_WRITE && machine_frame_has_code(m, r.pa)) {
+        machine_code_written(m, r.pa);
+        c->block_end = NULL; /* the rest of this block may be stale */
     }
+    tc_fill(c, va, acc, host, NULL);
     return host;
 }
 
@@ -163,7 +285,7 @@ uint8_t *mem_read_ptr(cpu_t *c, uint64_t va, int n)
 {
     (void)n;
     const tc_entry_t *e = &c->tc_r[(va >> 12) & (TC_SIZE - 1)];
-    if (e->page == (va & ~0xfffull))
+    if (e->page == (va & ~0xfffull) && tc_timed_ok(c, e, TLB_LOAD))
         return (uint8_t *)(uintptr_t)(va + e->addend);
     return translate(c, va, MMU_READ, 1);
 }
@@ -172,7 +294,7 @@ uint8_t *mem_write_ptr(cpu_t *c, uint64_t va, int n)
 {
     (void)n;
     const tc_entry_t *e = &c->tc_w[(va >> 12) & (TC_SIZE - 1)];
-    if (e->page == (va & ~0xfffull))
+    if (e->page == (va & ~0xfffull) && tc_timed_ok(c, e, TLB_STORE))
         return (uint8_t *)(uintptr_t)(va + e->addend);
     return translate(c, va, MMU_WRITE, 1);
 }
@@ -257,7 +379,7 @@ static int fetch_bytes(cpu_t *c, uint64_t va, uint8_t *buf, int n)
         uint64_t a = va + (uint64_t)got;
         const tc_entry_t *e = &c->tc_x[(a >> 12) & (TC_SIZE - 1)];
         uint8_t *h;
-        if (e->page == (a & ~0xfffull))
+        if (e->page == (a & ~0xfffull) && tc_timed_ok(c, e, TLB_FETCH))
             h = (uint8_t *)(uintptr_t)(a + e->addend);
         else
             h = translate(c, a, MMU_EXEC, got == 0);
@@ -278,6 +400,7 @@ static block_t *decode_block(cpu_t *c, uint64_t rip, uint8_t *host)
     code_cache_t *cc = cache_of(c);
     machine_t *m = c->m;
     insn_t tmp[BLOCK_MAX_INSNS];
+    uint8_t cost[BLOCK_MAX_INSNS];
     int n = 0;
     uint64_t va = rip;
     int cross = 0;
@@ -308,17 +431,19 @@ static block_t *decode_block(cpu_t *c, uint64_t rip, uint8_t *host)
                 fetch_bytes(c, va + (uint64_t)got, bytes, 1);
                 cpu_ud(c);
             }
+            cost[0] = m->class_cycles[timing_insn_class(bytes, len)];
             cross = 1;
             n = 1;
             break;
         }
+        cost[n] = m->class_cycles[timing_insn_class(code, len)];
         n++;
         va += (uint64_t)len;
         if (ends || n == BLOCK_MAX_INSNS || (va & 0xfff) == 0)
             break;
     }
 
-    size_t bytes = sizeof(block_t) + (size_t)n * sizeof(insn_t);
+    size_t bytes = sizeof(block_t) + (size_t)n * sizeof(insn_t) + (size_t)n;
     block_t *b;
     if (cross) {
         b = cc->scratch;
@@ -334,6 +459,11 @@ static block_t *decode_block(cpu_t *c, uint64_t rip, uint8_t *host)
     b->key = (uintptr_t)host;
     b->n = (uint32_t)n;
     memcpy(b->insns, tmp, (size_t)n * sizeof(insn_t));
+    b->cost = (uint8_t *)&b->insns[n];
+    memcpy(b->cost, cost, (size_t)n);
+    b->cycles = 0;
+    for (int k = 0; k < n; k++)
+        b->cycles += cost[k];
     if (b->cached) {
         unsigned h = hash_key(b->key);
         b->next = cc->hash[h];
@@ -352,7 +482,7 @@ static inline block_t *find_block(cpu_t *c)
     uint64_t rip = c->rip;
     const tc_entry_t *e = &c->tc_x[(rip >> 12) & (TC_SIZE - 1)];
     uint8_t *host;
-    if (LIKELY(e->page == (rip & ~0xfffull)))
+    if (LIKELY(e->page == (rip & ~0xfffull) && tc_timed_ok(c, e, TLB_FETCH)))
         host = (uint8_t *)(uintptr_t)(rip + e->addend);
     else
         host = translate(c, rip, MMU_EXEC, 1);
@@ -372,12 +502,27 @@ static inline void trace_record(machine_t *m, uint64_t rip)
     m->trace_count++;
 }
 
+/* Retire the first n instructions of block b: count them and, when timed, charge their base
+ * cycles. */
+static inline void retire(cpu_t *c, const block_t *b, uint32_t n)
+{
+    c->st.instructions += n;
+    if (c->timing) {
+        if (LIKELY(n == b->n)) {
+            c->base_cycles += b->cycles;
+        } else {
+            for (uint32_t k = 0; k < n; k++)
+                c->base_cycles += b->cost[k];
+        }
+    }
+}
+
 /* Execute blocks until max instructions retired or the machine stops. 'trace' is a compile-time
  * constant in each caller so the untraced loop has no per-instruction test for it. */
 static inline __attribute__((always_inline)) void run_blocks(cpu_t *c, uint64_t limit, const int trace)
 {
     machine_t *m = c->m;
-    while (!m->stop && c->st.instructions < limit) {
+    while (!m->stop && !c->yield && c->st.instructions < limit) {
         if (UNLIKELY(c->flush_pending))
             cpu_flush_code(c);
         c->cur = NULL;
@@ -397,7 +542,7 @@ static inline __attribute__((always_inline)) void run_blocks(cpu_t *c, uint64_t 
             i->fn(c, i);
             i++;
         } while (i < c->block_end);
-        c->st.instructions += (uint64_t)(i - b->insns);
+        retire(c, b, (uint32_t)(i - b->insns));
         c->cur_block = NULL;
     }
 }
@@ -413,7 +558,7 @@ uint64_t cpu_run(cpu_t *c, uint64_t max)
         if (c->cur) {
             c->rip -= c->cur->len;
             if (c->cur_block)
-                c->st.instructions += (uint64_t)(c->cur - c->cur_block->insns);
+                retire(c, c->cur_block, (uint32_t)(c->cur - c->cur_block->insns));
         }
         c->cur = NULL;
         c->cur_block = NULL;
@@ -424,6 +569,7 @@ uint64_t cpu_run(cpu_t *c, uint64_t max)
                          (unsigned long long)c->rip);
     }
     c->in_run = 1;
+    c->yield = 0;
     if (m->trace_n)
         run_blocks(c, limit, 1);
     else
@@ -444,7 +590,7 @@ cpu_t *cpu_new(struct machine *m, int id)
         return NULL;
     }
     cc->arena = malloc(CODE_ARENA_BYTES);
-    cc->scratch = malloc(sizeof(block_t) + sizeof(insn_t));
+    cc->scratch = malloc(sizeof(block_t) + sizeof(insn_t) + 16);
     if (!cc->arena || !cc->scratch) {
         free(cc->arena);
         free(cc->scratch);
@@ -474,4 +620,14 @@ void cpu_free(cpu_t *c)
     free(cc->scratch);
     free(cc);
     free(c);
+}
+
+uint64_t cpu_cycles(const cpu_t *c)
+{
+    uint64_t cy = c->base_cycles;
+    if (c->tlb)
+        cy += tlb_lookup_cycles(c->tlb);
+    if (c->walker)
+        cy += mmu_stats(c->walker)->walk_cycles;
+    return cy;
 }

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "mmu/mmu.h"
+#include "tlb/tlb.h"
 
 struct machine;
 typedef struct cpu cpu_t;
@@ -93,10 +94,15 @@ struct insn {
 };
 
 /* One entry of the translation cache: page is the virtual page (va & ~0xfff) or TC_INVALID;
- * host address of va = va + addend. */
+ * host address of va = va + addend. With timing on, te is the modelled TLB entry (tlb/) that
+ * provided the translation and tag the value te->tag had then: the entry is usable only while
+ * te->tag == tag, i.e. while the modelled TLB still holds that translation, and each use records a
+ * hit in the model (emu/cpu.c, "Timing"). */
 typedef struct tc_entry {
     uint64_t page;
     uintptr_t addend;
+    tlb_entry_t *te;
+    uint64_t tag;
 } tc_entry_t;
 #define TC_BITS 9
 #define TC_SIZE (1u << TC_BITS)
@@ -172,9 +178,19 @@ struct cpu {
     uint64_t fault_addr;
 
     int in_run;               /* inside cpu_run(): cpu_fault() may longjmp */
+    int yield;                /* return from cpu_run() after this block (a marker needs the machine) */
     const struct block *cur_block;
     int flush_pending;        /* decoded code must be dropped before the next block */
     void *code_cache;         /* the predecoded block cache (emu/cpu.c) */
+
+    /* Timing (emu/cpu.c, "Timing"): the modelled TLBs and page walker of this CPU, whether they
+     * are in use, and the base cycles of the instructions retired while timed. */
+    int timing;               /* 0: functional; 1: translation timing (--timing=tlb) */
+    tlb_t *tlb;
+    mmu_t *walker;
+    uint64_t base_cycles;
+    tlb_entry_t *rep_te[2];   /* last L1 entry hit per side (0: fetch, 1: data), NULL if none */
+    uint64_t rep_n[2];        /* hits on it not yet reported to the model */
 
     int id;
     struct machine *m;
@@ -207,12 +223,33 @@ void cpu_flush_page(cpu_t *c, uint64_t va);
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
+/* With timing on, a translation-cache hit is valid only while the modelled TLB entry behind it
+ * still holds the translation; the hit is then recorded in the model. A hit on the same L1 entry
+ * as the previous hit of its side (instruction or data) changes no replacement state, so it is
+ * only counted here and reported to the model in batches (cpu_tlb_sync). */
+void cpu_tlb_use(cpu_t *c, tlb_entry_t *te, enum tlb_kind kind);
+void cpu_tlb_sync(cpu_t *c);
+static inline int tc_timed_ok(cpu_t *c, const tc_entry_t *e, enum tlb_kind kind)
+{
+    if (LIKELY(!c->timing))
+        return 1;
+    if (UNLIKELY(e->te->tag != e->tag))
+        return 0;
+    int side = kind != TLB_FETCH;
+    if (LIKELY(e->te == c->rep_te[side]))
+        c->rep_n[side]++;
+    else
+        cpu_tlb_use(c, e->te, kind);
+    return 1;
+}
+
 /* Fast path: the access lies within one page whose translation is cached. */
 #define MEM_FAST_READ(bits)                                                                   \
     static inline uint##bits##_t mem_rd##bits(cpu_t *c, uint64_t va)                          \
     {                                                                                         \
         const tc_entry_t *e = &c->tc_r[(va >> 12) & (TC_SIZE - 1)];                           \
-        if (LIKELY(e->page == (va & ~0xfffull) && (va & 0xfff) <= 0x1000 - bits / 8)) {       \
+        if (LIKELY(e->page == (va & ~0xfffull) && (va & 0xfff) <= 0x1000 - bits / 8) &&       \
+            tc_timed_ok(c, e, TLB_LOAD)) {                                                    \
             uint##bits##_t v;                                                                 \
             memcpy(&v, (const void *)(uintptr_t)(va + e->addend), sizeof(v));                \
             return v;                                                                         \
@@ -223,7 +260,8 @@ void cpu_flush_page(cpu_t *c, uint64_t va);
     static inline void mem_wr##bits(cpu_t *c, uint64_t va, uint##bits##_t v)                  \
     {                                                                                         \
         const tc_entry_t *e = &c->tc_w[(va >> 12) & (TC_SIZE - 1)];                           \
-        if (LIKELY(e->page == (va & ~0xfffull) && (va & 0xfff) <= 0x1000 - bits / 8)) {       \
+        if (LIKELY(e->page == (va & ~0xfffull) && (va & 0xfff) <= 0x1000 - bits / 8) &&       \
+            tc_timed_ok(c, e, TLB_STORE)) {                                                   \
             memcpy((void *)(uintptr_t)(va + e->addend), &v, sizeof(v));                       \
             return;                                                                           \
         }                                                                                     \
@@ -275,6 +313,14 @@ void cpu_fxsave(const cpu_t *c, uint8_t out[512]);
 int cpu_fxrstor(cpu_t *c, const uint8_t in[512]);
 /* Reset the x87 and SSE state to what FNINIT / process start give. */
 void cpu_fpu_reset(cpu_t *c);
+
+/* Cycles of this CPU: base cycles of the instructions retired while timed, plus the cycles of TLB
+ * lookups and page walks. */
+uint64_t cpu_cycles(const cpu_t *c);
+
+/* The handler of the emulator's magic NOPs (region-of-interest markers, include/emu_roi.h):
+ * insn_t.imm holds the marker's code. */
+void h_emu_marker(cpu_t *c, const insn_t *i);
 
 /* The complete RFLAGS value (materialises the lazy flags); emu/flags.c. */
 uint64_t cpu_get_rflags(cpu_t *c);

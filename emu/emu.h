@@ -44,6 +44,15 @@ typedef struct emu_result {
 emu_t *emu_new(const config_t *cfg, enum emu_mode mode, char *err, size_t errlen);
 void emu_free(emu_t *m);
 
+/* Timing modes (--timing). */
+enum { EMU_TIMING_OFF = 0, EMU_TIMING_TLB = 1 };
+
+/* Choose the timing mode of the measured part of the run, and where the measured part starts:
+ * after ff_insns instructions (0: at once), or, with ff_roi, at the first EMU_ROI_BEGIN marker
+ * (the counters are then frozen at the following EMU_ROI_END). Before the start the run is
+ * functional; at the start every counter is reset. */
+void emu_set_timing(emu_t *m, int mode, uint64_t ff_insns, int ff_roi);
+
 /* Keep the last n executed instructions, printed with a disassembly when the program crashes or
  * the emulator reports an error (--trace-insn=N). */
 void emu_set_trace_insn(emu_t *m, int n);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "emu/se.h"
+#include "emu/timing.h"
 
 void emu_msg(const char *fmt, ...)
 {
@@ -156,6 +157,82 @@ static uint64_t sum_page_faults(void *arg)
     return s;
 }
 
+/* The TLB geometry of the configuration. */
+static void tlb_cfg_from(const config_t *cfg, tlb_cfg_t *t)
+{
+    memset(t, 0, sizeof(*t));
+    uint32_t l1 = (uint32_t)config_get(cfg, CFG_tlb_l1_latency);
+    uint32_t l2 = (uint32_t)config_get(cfg, CFG_tlb_stlb_latency);
+#define ARR(dst, e, w, lat) dst = (tlb_array_cfg_t){.entries = (uint32_t)config_get(cfg, e), \
+                                                    .ways = (uint32_t)config_get(cfg, w), .latency = lat}
+    ARR(t->itlb[TLB_4K], CFG_tlb_itlb_4k_entries, CFG_tlb_itlb_4k_ways, l1);
+    ARR(t->itlb[TLB_2M], CFG_tlb_itlb_2m_entries, CFG_tlb_itlb_2m_ways, l1);
+    ARR(t->itlb[TLB_1G], CFG_tlb_itlb_1g_entries, CFG_tlb_itlb_1g_ways, l1);
+    ARR(t->dtlb[TLB_4K], CFG_tlb_dtlb_4k_entries, CFG_tlb_dtlb_4k_ways, l1);
+    ARR(t->dtlb[TLB_2M], CFG_tlb_dtlb_2m_entries, CFG_tlb_dtlb_2m_ways, l1);
+    ARR(t->dtlb[TLB_1G], CFG_tlb_dtlb_1g_entries, CFG_tlb_dtlb_1g_ways, l1);
+    ARR(t->stlb, CFG_tlb_stlb_entries, CFG_tlb_stlb_ways, l2);
+    ARR(t->stlb_1g, CFG_tlb_stlb_1g_entries, CFG_tlb_stlb_1g_ways, l2);
+#undef ARR
+    tlb_cfg_set_repl(t, (enum tlb_repl)config_get(cfg, CFG_tlb_replacement), (uint64_t)config_get(cfg, CFG_tlb_seed));
+}
+
+/* The page walker's configuration. */
+static void mmu_cfg_from(const config_t *cfg, mmu_cfg_t *w)
+{
+    memset(w, 0, sizeof(*w));
+    uint32_t lat = (uint32_t)config_get(cfg, CFG_pwc_latency);
+    enum tlb_repl repl = (enum tlb_repl)config_get(cfg, CFG_tlb_replacement);
+    uint64_t seed = (uint64_t)config_get(cfg, CFG_tlb_seed);
+#define PWC(L, e, ww) w->pwc[L] = (tlb_array_cfg_t){.entries = (uint32_t)config_get(cfg, e), \
+                                                    .ways = (uint32_t)config_get(cfg, ww), .latency = lat, .repl = repl, .seed = seed}
+    PWC(MMU_PD, CFG_pwc_pde_entries, CFG_pwc_pde_ways);
+    PWC(MMU_PDPT, CFG_pwc_pdpte_entries, CFG_pwc_pdpte_ways);
+    PWC(MMU_PML4, CFG_pwc_pml4e_entries, CFG_pwc_pml4e_ways);
+    PWC(MMU_PML5, CFG_pwc_pml5e_entries, CFG_pwc_pml5e_ways);
+#undef PWC
+    for (int L = MMU_PT; L <= MMU_PML5; L++)
+        w->pte_cycles[L] = (uint32_t)config_get(cfg, CFG_walk_pte_load_cycles);
+}
+
+static uint64_t cycles_of(void *arg) { return cpu_cycles(arg); }
+static uint64_t tlb_cycles_of(void *arg) { return tlb_lookup_cycles(((cpu_t *)arg)->tlb); }
+static uint64_t sum_cycles(void *arg)
+{
+    /* The machine's time is that of its slowest CPU. */
+    machine_t *m = arg;
+    uint64_t mx = 0;
+    for (int i = 0; i < m->nr_cpus; i++) {
+        uint64_t cy = cpu_cycles(m->cpus[i]);
+        if (cy > mx)
+            mx = cy;
+    }
+    return mx;
+}
+
+/* Register the timing counters of CPU i. */
+static void add_timing_counters(machine_t *m, int i)
+{
+    cpu_t *c = m->cpus[i];
+    counters_add_fn(m->ctrs, cycles_of, c, "Cycles: base cost of the instructions retired while timed, TLB lookups and page walks",
+                    "cpu%d.cycles", i);
+    counters_add(m->ctrs, &c->base_cycles, "Base cycles of the instructions retired while timed (by class)",
+                 "cpu%d.base_cycles", i);
+    counters_add_fn(m->ctrs, tlb_cycles_of, c, "Cycles of TLB lookups (L1 and STLB latencies)", "cpu%d.tlb.cycles", i);
+    const tlb_stats_t *ts = tlb_stats(c->tlb);
+#define X(f, name, desc) counters_add(m->ctrs, &ts->f, desc, "cpu%d.%s", i, name);
+    TLB_COUNTERS(X)
+#undef X
+    const mmu_stats_t *ms = mmu_stats(c->walker);
+#define X(f, name, desc) counters_add(m->ctrs, &ms->f, desc, "cpu%d.%s", i, name);
+    MMU_COUNTERS(X)
+#undef X
+    int nodes;
+    const uint64_t *per = mmu_pte_loads_per_node(c->walker, &nodes);
+    for (int n = 0; n < nodes; n++)
+        counters_add(m->ctrs, &per[n], "Paging-structure entries loaded from NUMA node K", "cpu%d.pte_loads.node%d", i, n);
+}
+
 emu_t *emu_new(const config_t *cfg, enum emu_mode mode, char *err, size_t errlen)
 {
     if (mode == EMU_MODE_FS) {
@@ -210,17 +287,39 @@ emu_t *emu_new(const config_t *cfg, enum emu_mode mode, char *err, size_t errlen
             return NULL;
         }
         m->cpus[i]->mmu.levels = (int)config_get(cfg, CFG_machine_paging_levels);
+        tlb_cfg_t tc;
+        mmu_cfg_t wc;
+        tlb_cfg_from(cfg, &tc);
+        mmu_cfg_from(cfg, &wc);
+        char e2[256];
+        m->cpus[i]->tlb = tlb_new(&tc, e2, sizeof(e2));
+        if (!m->cpus[i]->tlb) {
+            snprintf(err, errlen, "bad TLB geometry (tlb.* keys): %s", e2);
+            emu_free(m);
+            return NULL;
+        }
+        m->cpus[i]->walker = mmu_new(&wc, m->dram, e2, sizeof(e2));
+        if (!m->cpus[i]->walker) {
+            snprintf(err, errlen, "bad paging-structure cache geometry (pwc.* keys): %s", e2);
+            emu_free(m);
+            return NULL;
+        }
     }
+    timing_class_cycles(cfg, m->class_cycles);
+    m->timed = 1;
 
     counters_add_fn(m->ctrs, sum_instructions, m, "Instructions retired by all CPUs", "sim.instructions");
     counters_add_fn(m->ctrs, sum_page_faults, m, "Page faults taken by all CPUs", "sim.page_faults");
+    counters_add_fn(m->ctrs, sum_cycles, m, "Cycles of the machine (its slowest CPU)", "sim.cycles");
 #define X(name, desc) counters_add(m->ctrs, &m->st.name, desc, "sim.%s", #name);
     SIM_COUNTERS(X)
 #undef X
+    counters_set_live(m->ctrs, "sim.exit_code");
     for (int i = 0; i < m->nr_cpus; i++) {
 #define X(name, desc) counters_add(m->ctrs, &m->cpus[i]->st.name, desc, "cpu%d.%s", i, #name);
         CPU_COUNTERS(X)
 #undef X
+        add_timing_counters(m, i);
     }
     return m;
 }
@@ -231,8 +330,13 @@ void emu_free(emu_t *m)
         return;
     if (m->se)
         se_free(m);
-    for (int i = 0; m->cpus && i < m->nr_cpus; i++)
+    for (int i = 0; m->cpus && i < m->nr_cpus; i++) {
+        if (m->cpus[i]) {
+            tlb_free(m->cpus[i]->tlb);
+            mmu_free(m->cpus[i]->walker);
+        }
         cpu_free(m->cpus[i]);
+    }
     free(m->cpus);
     free(m->code_bits);
     free(m->trace_ring);
@@ -246,16 +350,89 @@ int emu_load(emu_t *m, const emu_program_t *p, char *err, size_t errlen)
     return se_load(m, p, err, errlen);
 }
 
+void emu_set_timing(emu_t *m, int mode, uint64_t ff_insns, int ff_roi)
+{
+    m->timing_mode = mode;
+    m->ff_insns = ff_insns;
+    m->ff_roi = ff_roi;
+    m->timed = !ff_insns && !ff_roi;
+    for (int i = 0; i < m->nr_cpus; i++)
+        m->cpus[i]->timing = m->timed ? mode : EMU_TIMING_OFF;
+}
+
+/* Switch every CPU to the measured mode and reset the counters (the fast-forward has ended). */
+static void start_measuring(machine_t *m)
+{
+    m->timed = 1;
+    for (int i = 0; i < m->nr_cpus; i++)
+        cpu_tlb_sync(m->cpus[i]);
+    counters_reset(m->ctrs);
+    for (int i = 0; i < m->nr_cpus; i++) {
+        cpu_t *c = m->cpus[i];
+        c->timing = m->timing_mode;
+        /* Functional translation-cache entries carry no modelled TLB entry. */
+        for (unsigned k = 0; k < TC_SIZE; k++)
+            c->tc_r[k].page = c->tc_w[k].page = c->tc_x[k].page = TC_INVALID;
+        tlb_reset_stats(c->tlb);
+        mmu_reset_stats(c->walker);
+    }
+}
+
+/* The end of the region of interest: freeze the counters and run on functionally. */
+static void stop_measuring(machine_t *m)
+{
+    for (int i = 0; i < m->nr_cpus; i++)
+        cpu_tlb_sync(m->cpus[i]);
+    counters_freeze(m->ctrs);
+    m->frozen = 1;
+    for (int i = 0; i < m->nr_cpus; i++)
+        m->cpus[i]->timing = EMU_TIMING_OFF;
+}
+
+void h_emu_marker(cpu_t *c, const insn_t *i)
+{
+    machine_t *m = c->m;
+    if (i->imm == 1)
+        m->st.roi_begins++;
+    else if (i->imm == 2)
+        m->st.roi_ends++;
+    m->marker = (int)i->imm;
+    /* The machine acts on the marker between blocks (emu_run). */
+    c->yield = 1;
+    c->block_end = NULL;
+}
+
 void emu_run(emu_t *m, uint64_t max_insns, emu_result_t *res)
 {
     cpu_t *c = m->cpus[0];
     m->stop = 0;
-    uint64_t ran = cpu_run(c, max_insns);
-    if (!m->stop && max_insns && ran >= max_insns) {
-        m->stop = 1;
-        m->result.kind = EMU_LIMIT;
-        m->result.code = 0;
-        m->result.status = EMU_EXIT_LIMIT;
+    /* Instructions retired by this run, fast-forward included (the counters restart at the
+     * switch; the instruction limit does not). */
+    uint64_t done = 0;
+    while (!m->stop) {
+        if (!m->timed && m->ff_insns && done >= m->ff_insns)
+            start_measuring(m);
+        uint64_t chunk = max_insns ? max_insns - done : 0;
+        if (!m->timed && m->ff_insns && (!chunk || m->ff_insns - done < chunk))
+            chunk = m->ff_insns - done;
+        done += cpu_run(c, chunk);
+        cpu_tlb_sync(c); /* the counters may be read next */
+        if (m->stop)
+            break;
+        if (m->marker) {
+            int code = m->marker;
+            m->marker = 0;
+            if (code == 1 && m->ff_roi && !m->timed)
+                start_measuring(m);
+            else if (code == 2 && m->ff_roi && m->timed && !m->frozen)
+                stop_measuring(m);
+        }
+        if (max_insns && done >= max_insns) {
+            m->stop = 1;
+            m->result.kind = EMU_LIMIT;
+            m->result.code = 0;
+            m->result.status = EMU_EXIT_LIMIT;
+        }
     }
     m->st.exit_code = (uint64_t)m->result.status;
     *res = m->result;
@@ -274,8 +451,32 @@ void emu_print_summary(emu_t *m, double host_seconds, FILE *f)
     case EMU_LIMIT: fprintf(f, "emu: instruction limit reached\n"); break;
     case EMU_FAILED: fprintf(f, "emu: run failed\n"); break;
     }
-    fprintf(f, "emu: instructions  %llu\n", (unsigned long long)insns);
+    fprintf(f, "emu: instructions  %llu%s\n", (unsigned long long)insns,
+            m->frozen ? " (region of interest)" : (m->ff_insns || m->ff_roi) && m->timed ? " (after fast-forward)" : "");
     fprintf(f, "emu: page faults   %llu\n", (unsigned long long)sum_page_faults(m));
+    if (m->timing_mode != EMU_TIMING_OFF && m->timed) {
+        for (int i = 0; i < m->nr_cpus; i++) {
+            cpu_t *c = m->cpus[i];
+            const tlb_stats_t *t = tlb_stats(c->tlb);
+            const mmu_stats_t *w = mmu_stats(c->walker);
+            uint64_t cy = cpu_cycles(c), tlbc = tlb_lookup_cycles(c->tlb);
+            double pc = cy ? 100.0 / (double)cy : 0;
+            fprintf(f, "emu: cpu%d cycles %llu, IPC %.2f: base %.1f%%, TLB lookups %.1f%%, page walks %.1f%%\n", i,
+                    (unsigned long long)cy, cy ? (double)c->st.instructions / (double)cy : 0.0,
+                    (double)c->base_cycles * pc, (double)tlbc * pc, (double)w->walk_cycles * pc);
+#define RATE(name, h, mi)                                                                           \
+    fprintf(f, "emu: cpu%d %-5s %12llu hits %10llu misses (%.3f%%)\n", i, name, (unsigned long long)(h), \
+            (unsigned long long)(mi), (h) + (mi) ? 100.0 * (double)(mi) / (double)((h) + (mi)) : 0.0)
+            RATE("iTLB", t->itlb_hits, t->itlb_misses);
+            RATE("dTLB", t->dtlb_hits, t->dtlb_misses);
+            RATE("STLB", t->stlb_hits, t->stlb_misses);
+#undef RATE
+            fprintf(f, "emu: cpu%d walks %llu (%llu cycles, %.1f per walk, %llu PTE loads), PWC hits %llu\n", i,
+                    (unsigned long long)w->walks, (unsigned long long)w->walk_cycles,
+                    w->walks ? (double)w->walk_cycles / (double)w->walks : 0.0, (unsigned long long)w->pte_loads,
+                    (unsigned long long)w->pwc_hits);
+        }
+    }
     for (int i = 0; i < counters_count(m->ctrs); i++) {
         const char *n = counters_name(m->ctrs, i);
         if (strncmp(n, "se.", 3) == 0)
@@ -288,12 +489,21 @@ void emu_list_counters(FILE *f)
 {
     fprintf(f, "%-28s %s\n", "sim.instructions", "Instructions retired by all CPUs");
     fprintf(f, "%-28s %s\n", "sim.page_faults", "Page faults taken by all CPUs");
+    fprintf(f, "%-28s %s\n", "sim.cycles", "Cycles of the machine (its slowest CPU)");
 #define X(name, desc) fprintf(f, "sim.%-24s %s\n", #name, desc);
     SIM_COUNTERS(X)
 #undef X
 #define X(name, desc) fprintf(f, "cpuN.%-23s %s\n", #name, desc);
     CPU_COUNTERS(X)
 #undef X
+    fprintf(f, "%-28s %s\n", "cpuN.cycles", "Cycles: base cost of instructions retired while timed, TLB lookups, page walks");
+    fprintf(f, "%-28s %s\n", "cpuN.base_cycles", "Base cycles of the instructions retired while timed");
+    fprintf(f, "%-28s %s\n", "cpuN.tlb.cycles", "Cycles of TLB lookups");
+#define X(fld, name, desc) fprintf(f, "cpuN.%-23s %s\n", name, desc);
+    TLB_COUNTERS(X)
+    MMU_COUNTERS(X)
+#undef X
+    fprintf(f, "%-28s %s\n", "cpuN.pte_loads.nodeK", "Paging-structure entries loaded from NUMA node K");
 #define X(name, desc) fprintf(f, "se.%-25s %s\n", #name, desc);
     SE_COUNTERS(X)
 #undef X

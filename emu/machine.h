@@ -14,7 +14,10 @@
 struct se_proc;
 
 /* Machine-wide counters, registered as "sim.<name>". Sums over CPUs are derived counters. */
-#define SIM_COUNTERS(X) X(exit_code, "Exit status of the run (as `emu run` returns it)")
+#define SIM_COUNTERS(X)                                                                          \
+    X(exit_code, "Exit status of the run (as `emu run` returns it)")                             \
+    X(roi_begins, "Region-of-interest begin markers executed (EMU_ROI_BEGIN)")                  \
+    X(roi_ends, "Region-of-interest end markers executed (EMU_ROI_END)")
 
 struct machine {
     config_t cfg;
@@ -41,7 +44,20 @@ struct machine {
     int trace_n, trace_pos;
     uint64_t trace_count;
 
-    struct { uint64_t exit_code; } st;
+    /* Timing (emu/machine.c, emu_run): the mode asked for, the fast-forward plan and where it is. */
+    int timing_mode;          /* EMU_TIMING_* asked for the measured part */
+    uint64_t ff_insns;        /* --fast-forward=N: functional for N instructions */
+    int ff_roi;               /* --fast-forward=roi: functional until EMU_ROI_BEGIN */
+    int timed;                /* the switch to timing has happened (or there was no fast-forward) */
+    int frozen;               /* counters frozen at EMU_ROI_END */
+    int marker;               /* the marker code a CPU just executed, 0 if none */
+    uint8_t class_cycles[8];  /* base cycles per instruction class (emu/timing.h) */
+
+    struct {
+#define X(name, desc) uint64_t name;
+        SIM_COUNTERS(X)
+#undef X
+    } st;
 };
 
 typedef struct machine machine_t;
