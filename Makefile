@@ -85,7 +85,7 @@ $(BUILD)/progs/%: tests/progs/%.c | $(DEPS_STAMP)
 	musl-gcc -static -O2 -w -o $@ $<
 
 run: $(DEPS_STAMP) $(EMU) $(DEMO_BIN)
-	$(EMU) run --mode=se -- $(DEMO_BIN)
+	$(EMU) run --mode=se --timing=tlb -- $(DEMO_BIN)
 
 clean:
 	rm -rf build build-asan build-debug

@@ -344,6 +344,12 @@ _Noreturn void cpu_fault(cpu_t *c, int vector, uint32_t error, uint64_t addr)
 
 _Noreturn void cpu_ud(cpu_t *c) { cpu_fault(c, X86_UD, 0, 0); }
 
+_Noreturn void cpu_trap(cpu_t *c, int vector)
+{
+    c->fault_trap = 1;
+    cpu_fault(c, vector, 0, 0);
+}
+
 /* ---- the code cache -------------------------------------------------------------------------- */
 
 
@@ -556,10 +562,14 @@ uint64_t cpu_run(cpu_t *c, uint64_t max)
         /* An exception: the faulting instruction did not retire. */
         c->in_run = 0;
         if (c->cur) {
-            c->rip -= c->cur->len;
+            /* A fault did not retire its instruction (rip back to it); a trap did. */
+            int trap = c->fault_trap;
+            if (!trap)
+                c->rip -= c->cur->len;
             if (c->cur_block)
-                retire(c, c->cur_block, (uint32_t)(c->cur - c->cur_block->insns));
+                retire(c, c->cur_block, (uint32_t)(c->cur - c->cur_block->insns) + (trap ? 1u : 0u));
         }
+        c->fault_trap = 0;
         c->cur = NULL;
         c->cur_block = NULL;
         if (m->mode == EMU_MODE_SE)

@@ -174,6 +174,7 @@ struct cpu {
     const insn_t *block_end;  /* the loop stops when it reaches this (NULL: stop after current) */
     jmp_buf fault_jmp;
     int fault_vector;         /* set by cpu_fault() */
+    int fault_trap;           /* the exception is a trap: the instruction retired, rip is past it */
     uint32_t fault_error;
     uint64_t fault_addr;
 
@@ -201,6 +202,9 @@ struct cpu {
 _Noreturn void cpu_fault(cpu_t *c, int vector, uint32_t error, uint64_t addr);
 /* #UD for the current instruction. */
 _Noreturn void cpu_ud(cpu_t *c);
+/* A trap (int3, int1, int n to a user gate): the instruction completes and the exception is
+ * reported with rip after it, as x86 does for traps. */
+_Noreturn void cpu_trap(cpu_t *c, int vector);
 
 /* Slow paths (emu/cpu.c): translate, fill the cache, handle page crossing, demand paging. */
 uint64_t mem_read_slow(cpu_t *c, uint64_t va, int size);

@@ -17,7 +17,7 @@
  *      branches). The length of every valid encoding, and of most invalid ones, comes from these
  *      tables alone.
  *   3. Handler selection: a switch per opcode map picks the handler from the tables exported by
- *      emu/exec_*.c. Opcodes that are undefined, not implemented (x87, floating-point SSE, AVX
+ *      emu/exec_*.c. Opcodes that are undefined, not implemented (floating-point SSE, AVX
  *      and everything else CPUID does not advertise) or used with an illegal LOCK prefix get the
  *      #UD handler; privileged instructions get #GP(0) (SE mode runs at CPL 3).
  */
@@ -176,7 +176,7 @@ static insn_fn select_1byte(dec_t *d, int op)
         return h_xchg[0][s];
     case 0x98: return h_cbw;
     case 0x99: return h_cwd;
-    case 0x9b: return h_nop; /* fwait: no x87 exception can be pending */
+    case 0x9b: return h_fwait; /* fwait: delivers a pending unmasked x87 exception (#MF) */
     case 0x9c: return h_pushf;
     case 0x9d: return h_popf;
     case 0x9e: return h_sahf;
@@ -206,6 +206,7 @@ static insn_fn select_1byte(dec_t *d, int op)
     case 0xcc: d->ends = 1; return h_int3;
     case 0xcd: d->ends = 1; return h_int;
     case 0xd7: return h_xlat;
+    case 0xd8 ... 0xdf: return x87_select(o, op, d->mod, rf); /* x87 (emu/exec_x87.c) */
     case 0xe0 ... 0xe3: d->ends = 1; o->cc = op - 0xe0; return h_loop;
     case 0xe4 ... 0xe7: case 0xec ... 0xef: d->ends = 1; return h_gp0;
     case 0xe8: d->ends = 1; return h_call_rel;
@@ -249,7 +250,15 @@ static insn_fn select_0f(dec_t *d, int op, int pfx)
     case 0x06: case 0x07: case 0x08: case 0x09: case 0x20 ... 0x23:
     case 0x30: case 0x32: case 0x33: case 0x34: case 0x35:
         d->ends = 1; return h_gp0;
-    case 0x0d: case 0x18 ... 0x1f: return h_nop; /* prefetch, hint nops, endbr64 */
+    case 0x1f:
+        /* The emulator's magic NOPs: nopw 0x454d55XX(%rax,%rax,1) (include/emu_roi.h). */
+        if (mem && rf == 0 && ((uint32_t)d->out->disp & 0xffffff00u) == 0x454d5500u) {
+            d->out->imm = (uint32_t)d->out->disp & 0xff;
+            d->ends = 1;
+            return h_emu_marker;
+        }
+        return h_nop;
+    case 0x0d: case 0x18 ... 0x1e: return h_nop; /* prefetch, hint nops, endbr64 */
     case 0x31: return h_rdtsc;
     case 0x40 ... 0x4f: return h_cmov[op & 15][mem][s - 1];
     case 0x80 ... 0x8f: d->ends = 1; return h_jcc[op & 15];
@@ -270,7 +279,9 @@ static insn_fn select_0f(dec_t *d, int op, int pfx)
             if (pfx != 0) return NULL;
             if (rf == 2) return h_ldmxcsr;
             if (rf == 3) return h_stmxcsr;
-            return NULL; /* fxsave/fxrstor/xsave*: not advertised; clflush: not advertised */
+            if (rf == 0) return h_fxsave;  /* fxsave, fxsave64 (REX.W) */
+            if (rf == 1) return h_fxrstor; /* fxrstor, fxrstor64 */
+            return NULL; /* xsave*: not advertised; clflush: not advertised */
         }
         return (pfx == 0 && rf >= 5) ? h_nop : NULL; /* lfence, mfence, sfence */
     case 0xaf: return h_imul2[mem][s - 1];
@@ -281,6 +292,7 @@ static insn_fn select_0f(dec_t *d, int op, int pfx)
     case 0xbc: return h_bsf[mem][s - 1]; /* F3 (tzcnt) runs as bsf: BMI1 not advertised */
     case 0xbd: return h_bsr[mem][s - 1]; /* F3 (lzcnt) runs as bsr: ABM not advertised */
     case 0xc0: case 0xc1: d->lockable = 1; return h_xadd[mem][s];
+    case 0xc2: return sse_fp_cmp_select(pfx, mem, (int)(d->out->imm & 7)); /* cmpps/pd/ss/sd */
     case 0xc3: return (mem && pfx == 0) ? h_mov[F_MR][s] : NULL; /* movnti */
     case 0xc7:
         if (rf == 1 && mem && pfx == 0) {

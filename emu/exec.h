@@ -199,6 +199,20 @@ extern const insn_fn h_string_rep[5][4];
  * Returns NULL for an opcode that is not implemented (the decoder uses #UD). */
 insn_fn sse_select(int opc, int pfx, int mem, int modrm_reg, int rexw);
 
+/* exec_sse_fp.c: SSE/SSE2 floating point (arithmetic, comparisons, conversions), by opcode and
+ * mandatory prefix as above; sse_select() asks it first. cmpps/pd/ss/sd (0F C2) are selected by
+ * the decoder with their predicate (imm8 & 7). NULL: not implemented. */
+insn_fn sse_fp_select(int opc, int pfx, int mem, int rexw);
+insn_fn sse_fp_cmp_select(int pfx, int mem, int pred);
+
+/* exec_x87.c: the x87 FPU. x87_select() picks the handler of a D8-DF opcode from ModRM (mod,
+ * reg; the register operand is o->rm) and fills o->aux (ST index) and o->imm (the FOP value);
+ * NULL: an invalid encoding. */
+insn_fn x87_select(insn_t *o, int op, int mod, int reg);
+void h_fwait(cpu_t *c, const insn_t *i);   /* 9B */
+void h_fxsave(cpu_t *c, const insn_t *i);  /* 0F AE /0 */
+void h_fxrstor(cpu_t *c, const insn_t *i); /* 0F AE /1 */
+
 /* CPUID result for leaf/subleaf (exec_ctrl.c; also used by the tests). */
 void cpu_cpuid(const cpu_t *c, uint32_t leaf, uint32_t sub, uint32_t out[4]);
 

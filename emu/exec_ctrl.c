@@ -84,11 +84,22 @@ void h_syscall(cpu_t *c, const insn_t *i)
     se_syscall(c);
 }
 
-void h_int3(cpu_t *c, const insn_t *i) { (void)i; cpu_fault(c, X86_BP, 0, 0); }
-void h_int1(cpu_t *c, const insn_t *i) { (void)i; cpu_fault(c, X86_DB, 0, 0); }
+void h_int3(cpu_t *c, const insn_t *i) { (void)i; cpu_trap(c, X86_BP); }
+void h_int1(cpu_t *c, const insn_t *i) { (void)i; cpu_trap(c, X86_DB); }
 /* int n at CPL 3: the IDT gates Linux installs (other than int3) have DPL 0, so #GP with the
  * error code of an IDT reference (vector << 3 | 2); Linux turns it into SIGSEGV. */
-void h_int(cpu_t *c, const insn_t *i) { cpu_fault(c, X86_GP, (uint32_t)((i->imm & 0xff) << 3 | 2), 0); }
+/* int n: Linux's IDT gives user mode (DPL 3) only vectors 3 (int3) and 4 (into): they trap as
+ * #BP and #OF; every other vector is #GP with the IDT error code (SIGSEGV). int $0x80, the 32-bit
+ * system call, is not emulated. */
+void h_int(cpu_t *c, const insn_t *i)
+{
+    uint8_t v = (uint8_t)i->imm;
+    if (v == 3)
+        cpu_trap(c, X86_BP);
+    if (v == 4)
+        cpu_trap(c, X86_OF);
+    cpu_fault(c, X86_GP, (uint32_t)(v << 3 | 2), 0);
+}
 
 void h_pause(cpu_t *c, const insn_t *i) { (void)c; (void)i; }
 
@@ -130,9 +141,11 @@ void h_stmxcsr(cpu_t *c, const insn_t *i) { mem_wr32(c, insn_ea(c, i), c->mxcsr)
  *   0x80000008     physical and linear address sizes.
  *   other leaves   zeros.
  */
+#define CPUID_1_EDX_FPU (1u << 0)
 #define CPUID_1_EDX_TSC (1u << 4)
 #define CPUID_1_EDX_CX8 (1u << 8)
 #define CPUID_1_EDX_CMOV (1u << 15)
+#define CPUID_1_EDX_FXSR (1u << 24)
 #define CPUID_1_EDX_SSE (1u << 25)
 #define CPUID_1_EDX_SSE2 (1u << 26)
 #define CPUID_1_ECX_CX16 (1u << 13)
@@ -158,7 +171,8 @@ void cpu_cpuid(const cpu_t *c, uint32_t leaf, uint32_t sub, uint32_t out[4])
         out[0] = (6u << 8) | (0x3u << 16) | (0xau << 4) | 9u; /* family 6, model 0x3a, stepping 9 */
         out[1] = ((uint32_t)c->id << 24) | (1u << 16) | (8u << 8); /* APIC id, 1 logical, clflush 64 */
         out[2] = CPUID_1_ECX_CX16 | CPUID_1_ECX_POPCNT;
-        out[3] = CPUID_1_EDX_TSC | CPUID_1_EDX_CX8 | CPUID_1_EDX_CMOV | CPUID_1_EDX_SSE | CPUID_1_EDX_SSE2;
+        out[3] = CPUID_1_EDX_FPU | CPUID_1_EDX_TSC | CPUID_1_EDX_CX8 | CPUID_1_EDX_CMOV | CPUID_1_EDX_FXSR |
+                 CPUID_1_EDX_SSE | CPUID_1_EDX_SSE2;
         break;
     case 7:
         if (sub == 0 && c->mmu.levels == 5) out[2] = CPUID_7_ECX_LA57;

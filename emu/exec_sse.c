@@ -3,9 +3,10 @@
  * the bitwise operations (pand/por/pxor/pandn and their ps/pd forms), and the SSE2 integer
  * arithmetic, comparisons, shifts, shuffles, unpacks and packs that gcc -O2 vectorises with.
  *
- * Not here (they decode to #UD): floating-point arithmetic, comparisons and conversions (issue 3),
- * MMX forms (no 66 prefix), SSE3 and later. Legacy SSE instructions with a 128-bit memory operand
- * raise #GP(0) on a misaligned address, except the explicitly unaligned moves.
+ * Floating-point arithmetic, comparisons and conversions are in exec_sse_fp.c (sse_select() asks
+ * it first). Not implemented (#UD): MMX forms (no 66 prefix), SSE3 and later. Legacy SSE
+ * instructions with a 128-bit memory operand raise #GP(0) on a misaligned address, except the
+ * explicitly unaligned moves.
  */
 #include "emu/exec.h"
 
@@ -507,6 +508,8 @@ static void unpckhps(cpu_t *c, const insn_t *i)
 insn_fn sse_select(int opc, int pfx, int mem, int rf, int rexw)
 {
     enum { NP = 0, P66 = 1, PF3 = 2, PF2 = 3 };
+    insn_fn fp = sse_fp_select(opc, pfx, mem, rexw); /* floating point: exec_sse_fp.c */
+    if (fp) return fp;
     /* Instructions without a 66 form and only a no-prefix form accept 66 as an operand-size
      * override that the ps/pd pairs below use to select the pd form. */
     switch (opc) {

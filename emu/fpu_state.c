@@ -42,9 +42,13 @@ int cpu_fxrstor(cpu_t *c, const uint8_t in[512])
     if (mxcsr & ~MXCSR_MASK)
         return -1;
     uint16_t sw = get16(in + 2);
-    c->fpu_cw = get16(in + 0);
+    /* The control word keeps the bits that exist (bit 6 reads as 1), as fldcw does; ES and B
+     * follow the exception flags and masks (emu/exec_x87.c). */
+    c->fpu_cw = (uint16_t)((get16(in + 0) & 0x1f3fu) | 0x40u);
     c->fpu_top = (uint8_t)((sw >> 11) & 7);
-    c->fpu_sw = (uint16_t)(sw & ~0x3800u);
+    c->fpu_sw = (uint16_t)(sw & ~0x3800u & ~0x8080u);
+    if (c->fpu_sw & ~c->fpu_cw & 0x3fu)
+        c->fpu_sw |= 0x8080u;
     c->fpu_ftw = in[4];
     c->fpu_fop = (uint16_t)(get16(in + 6) & 0x7ff);
     c->fpu_ip = get64(in + 8);

@@ -558,6 +558,9 @@ int se_load(machine_t *m, const emu_program_t *p, char *err, size_t errlen)
 #define X(name, desc) counters_add(m->ctrs, &se->st.name, desc, "se.%s", #name);
     if (m->ctrs && !se->counters_registered) {
         SE_COUNTERS(X)
+        /* A gauge, not an event count: a fast-forward reset must not zero it (it would wrap
+         * below zero when tables are freed afterwards). */
+        counters_set_live(m->ctrs, "se.page_table_pages");
         se->counters_registered = 1;
     }
 #undef X

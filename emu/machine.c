@@ -392,10 +392,6 @@ static void stop_measuring(machine_t *m)
 void h_emu_marker(cpu_t *c, const insn_t *i)
 {
     machine_t *m = c->m;
-    if (i->imm == 1)
-        m->st.roi_begins++;
-    else if (i->imm == 2)
-        m->st.roi_ends++;
     m->marker = (int)i->imm;
     /* The machine acts on the marker between blocks (emu_run). */
     c->yield = 1;
@@ -416,16 +412,24 @@ void emu_run(emu_t *m, uint64_t max_insns, emu_result_t *res)
         if (!m->timed && m->ff_insns && (!chunk || m->ff_insns - done < chunk))
             chunk = m->ff_insns - done;
         done += cpu_run(c, chunk);
+        m->run_insns = done;
         cpu_tlb_sync(c); /* the counters may be read next */
         if (m->stop)
             break;
         if (m->marker) {
             int code = m->marker;
             m->marker = 0;
-            if (code == 1 && m->ff_roi && !m->timed)
-                start_measuring(m);
-            else if (code == 2 && m->ff_roi && m->timed && !m->frozen)
-                stop_measuring(m);
+            /* Counted after a reset at a begin and before the freeze at an end, so that the
+             * region's counters include its own markers. */
+            if (code == 1) {
+                if (m->ff_roi && !m->timed)
+                    start_measuring(m);
+                m->st.roi_begins++;
+            } else if (code == 2) {
+                m->st.roi_ends++;
+                if (m->ff_roi && m->timed && !m->frozen)
+                    stop_measuring(m);
+            }
         }
         if (max_insns && done >= max_insns) {
             m->stop = 1;
@@ -442,8 +446,10 @@ counters_t *emu_counters(emu_t *m) { return m->ctrs; }
 
 void emu_print_summary(emu_t *m, double host_seconds, FILE *f)
 {
-    uint64_t insns = sum_instructions(m);
-    double mips = host_seconds > 0 ? (double)insns / host_seconds / 1e6 : 0;
+    /* Counter values, frozen at the end of a region of interest like the stats JSON. */
+    uint64_t insns = counters_get(m->ctrs, "sim.instructions", NULL);
+    uint64_t all_insns = m->run_insns; /* fast-forward included, for the speed */
+    double mips = host_seconds > 0 ? (double)all_insns / host_seconds / 1e6 : 0;
     fprintf(f, "emu: ---- summary ----\n");
     switch (m->result.kind) {
     case EMU_EXITED: fprintf(f, "emu: program exited with status %d\n", m->result.code); break;
@@ -453,28 +459,30 @@ void emu_print_summary(emu_t *m, double host_seconds, FILE *f)
     }
     fprintf(f, "emu: instructions  %llu%s\n", (unsigned long long)insns,
             m->frozen ? " (region of interest)" : (m->ff_insns || m->ff_roi) && m->timed ? " (after fast-forward)" : "");
-    fprintf(f, "emu: page faults   %llu\n", (unsigned long long)sum_page_faults(m));
+    fprintf(f, "emu: page faults   %llu\n", (unsigned long long)counters_get(m->ctrs, "sim.page_faults", NULL));
     if (m->timing_mode != EMU_TIMING_OFF && m->timed) {
         for (int i = 0; i < m->nr_cpus; i++) {
-            cpu_t *c = m->cpus[i];
-            const tlb_stats_t *t = tlb_stats(c->tlb);
-            const mmu_stats_t *w = mmu_stats(c->walker);
-            uint64_t cy = cpu_cycles(c), tlbc = tlb_lookup_cycles(c->tlb);
+            char name[64];
+#define V(fmt) (snprintf(name, sizeof(name), "cpu%d." fmt, i), counters_get(m->ctrs, name, NULL))
+            uint64_t cy = V("cycles"), in = V("instructions"), base = V("base_cycles"), tlbc = V("tlb.cycles");
+            uint64_t walks = V("walks"), wcy = V("walk_cycles"), loads = V("pte_loads"), pwch = V("pwc.hits");
             double pc = cy ? 100.0 / (double)cy : 0;
             fprintf(f, "emu: cpu%d cycles %llu, IPC %.2f: base %.1f%%, TLB lookups %.1f%%, page walks %.1f%%\n", i,
-                    (unsigned long long)cy, cy ? (double)c->st.instructions / (double)cy : 0.0,
-                    (double)c->base_cycles * pc, (double)tlbc * pc, (double)w->walk_cycles * pc);
-#define RATE(name, h, mi)                                                                           \
-    fprintf(f, "emu: cpu%d %-5s %12llu hits %10llu misses (%.3f%%)\n", i, name, (unsigned long long)(h), \
-            (unsigned long long)(mi), (h) + (mi) ? 100.0 * (double)(mi) / (double)((h) + (mi)) : 0.0)
-            RATE("iTLB", t->itlb_hits, t->itlb_misses);
-            RATE("dTLB", t->dtlb_hits, t->dtlb_misses);
-            RATE("STLB", t->stlb_hits, t->stlb_misses);
-#undef RATE
+                    (unsigned long long)cy, cy ? (double)in / (double)cy : 0.0, (double)base * pc, (double)tlbc * pc,
+                    (double)wcy * pc);
+            static const char *const levels[3][2] = {{"iTLB", "itlb"}, {"dTLB", "dtlb"}, {"STLB", "stlb"}};
+            for (int l = 0; l < 3; l++) {
+                char hn[64], mn[64];
+                snprintf(hn, sizeof(hn), "cpu%d.%s.hits", i, levels[l][1]);
+                snprintf(mn, sizeof(mn), "cpu%d.%s.misses", i, levels[l][1]);
+                uint64_t h = counters_get(m->ctrs, hn, NULL), mi = counters_get(m->ctrs, mn, NULL);
+                fprintf(f, "emu: cpu%d %-5s %12llu hits %10llu misses (%.3f%%)\n", i, levels[l][0],
+                        (unsigned long long)h, (unsigned long long)mi, h + mi ? 100.0 * (double)mi / (double)(h + mi) : 0.0);
+            }
             fprintf(f, "emu: cpu%d walks %llu (%llu cycles, %.1f per walk, %llu PTE loads), PWC hits %llu\n", i,
-                    (unsigned long long)w->walks, (unsigned long long)w->walk_cycles,
-                    w->walks ? (double)w->walk_cycles / (double)w->walks : 0.0, (unsigned long long)w->pte_loads,
-                    (unsigned long long)w->pwc_hits);
+                    (unsigned long long)walks, (unsigned long long)wcy, walks ? (double)wcy / (double)walks : 0.0,
+                    (unsigned long long)loads, (unsigned long long)pwch);
+#undef V
         }
     }
     for (int i = 0; i < counters_count(m->ctrs); i++) {

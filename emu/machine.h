@@ -51,6 +51,7 @@ struct machine {
     int timed;                /* the switch to timing has happened (or there was no fast-forward) */
     int frozen;               /* counters frozen at EMU_ROI_END */
     int marker;               /* the marker code a CPU just executed, 0 if none */
+    uint64_t run_insns;       /* instructions retired by emu_run, fast-forward included */
     uint8_t class_cycles[8];  /* base cycles per instruction class (emu/timing.h) */
 
     struct {

@@ -18,6 +18,10 @@
     X(page_table_pages, "Frames holding page tables")                                            \
     X(demand_faults, "Page faults resolved by filling a mapping on first touch")                \
     X(segv_faults, "Page faults that raised SIGSEGV")                                            \
+    X(thp_faults, "Demand faults that mapped a whole 2 MiB transparent huge page")               \
+    X(thp_fallbacks, "THP-eligible faults that fell back to 4 KiB pages (no aligned free 2 MiB)") \
+    X(thp_splits, "2 MiB transparent huge pages split into 4 KiB PTEs (partial munmap...)")     \
+    X(hugetlb_faults, "Demand faults that mapped a MAP_HUGETLB page (2 MiB or 1 GiB)")           \
     X(unknown_syscalls, "System calls answered with ENOSYS")
 
 /* Load the program into m (a freshly built machine) and prepare CPU 0 to run it. Returns 0 or an
@@ -33,7 +37,7 @@ void se_syscall(cpu_t *c);
 int se_page_fault(cpu_t *c, uint64_t va, uint32_t err);
 
 /* An exception the program did not survive in-line (#PF unresolved, #GP, #UD, #DE, int3...):
- * deliver the matching signal (for now with its default action). rip is at the faulting
+ * deliver the matching signal (to its handler, or with its default action). rip is at the faulting
  * instruction. */
 void se_exception(cpu_t *c, int vector, uint32_t err, uint64_t addr);
 

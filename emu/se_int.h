@@ -41,6 +41,19 @@
 /* Software bit of a non-present PTE that still holds its frame (a PROT_NONE page). Bits 9..11 are
  * ignored by the MMU; with P clear every other bit is too. */
 #define PTE_SW_PROTNONE (1ull << 9)
+/* Software bit of a 2 MiB leaf (a PDE with PS) that is a transparent huge page: one page-table
+ * frame is deposited for it (se_proc.thp_deposit), so splitting it into 4 KiB PTEs never needs
+ * memory (Linux's pgtable_trans_huge_deposit). A leaf without it belongs to a MAP_HUGETLB mapping
+ * and is never split. Bits 9..11 of a PDE with PS are ignored by the MMU. */
+#define PTE_SW_THP (1ull << 10)
+
+/* Huge page sizes (x86-64: a PDE with PS maps 2 MiB, a PDPTE with PS 1 GiB). */
+#define SE_HPAGE_2M (1ull << 21)
+#define SE_HPAGE_1G (1ull << 30)
+
+/* se.thp: when anonymous memory gets transparent huge pages (Linux's
+ * /sys/kernel/mm/transparent_hugepage/enabled); the order matches the choices of the se.thp key. */
+enum se_thp_mode { SE_THP_NEVER = 0, SE_THP_MADVISE = 1, SE_THP_ALWAYS = 2 };
 
 /* Linux mmap/mprotect constants (uapi). */
 #define SE_PROT_READ 0x1
@@ -66,6 +79,8 @@
 #define SE_MAP_HUGETLB 0x40000
 #define SE_MAP_SYNC 0x80000
 #define SE_MAP_FIXED_NOREPLACE 0x100000
+#define SE_MAP_HUGE_SHIFT 26   /* MAP_HUGETLB: log2 of the page size in bits 26..31 (0: 2 MiB) */
+#define SE_MAP_HUGE_MASK 0x3f
 #define SE_MAP_UNINITIALIZED 0x4000000
 #define SE_MREMAP_MAYMOVE 1
 #define SE_MREMAP_FIXED 2
@@ -78,6 +93,10 @@
 #define VMA_STACK (1u << 3)     /* the main thread's stack */
 #define VMA_MAYWRITE (1u << 4)  /* mprotect(PROT_WRITE) allowed (not a shared read-only file) */
 #define VMA_ELF (1u << 5)       /* a segment of the executable */
+#define VMA_HUGEPAGE (1u << 6)  /* madvise(MADV_HUGEPAGE): transparent huge pages wanted */
+#define VMA_NOHUGEPAGE (1u << 7) /* madvise(MADV_NOHUGEPAGE): never transparent huge pages */
+#define VMA_HUGETLB_2M (1u << 8) /* mmap(MAP_HUGETLB): mapped only with 2 MiB pages */
+#define VMA_HUGETLB_1G (1u << 9) /* mmap(MAP_HUGETLB | MAP_HUGE_1GB): mapped only with 1 GiB pages */
 
 /* A host file shared by the VMAs that map it (reference counted; VMA splits take references). */
 typedef struct se_file {
@@ -114,6 +133,23 @@ typedef struct se_sigaction {
     uint64_t handler, flags, restorer, mask;
 } se_sigaction_t;
 
+/* Pending signals (Linux's struct sigpending): the set, and the queue of their siginfo in arrival
+ * order. A standard signal (1..31) is queued at most once; real-time ones queue every instance, up
+ * to SE_SIGQ_RT real-time entries per set (then kill() still sets the bit, losing the siginfo,
+ * and sigqueue/tkill fail with EAGAIN, as Linux does beyond RLIMIT_SIGPENDING). */
+#define SE_SIGINFO_K 48   /* sizeof(struct kernel_siginfo): what is queued */
+#define SE_SIGQ_RT 256
+#define SE_SIGQ_MAX (SE_SIGQ_RT + 32)
+typedef struct se_sigq {
+    int sig;
+    uint8_t info[SE_SIGINFO_K];
+} se_sigq_t;
+typedef struct se_sigpending {
+    uint64_t set;   /* bit sig-1 */
+    int n, nrt;     /* entries, real-time entries */
+    se_sigq_t q[SE_SIGQ_MAX];
+} se_sigpending_t;
+
 typedef struct se_stats {
 #define X(name, desc) uint64_t name;
     SE_COUNTERS(X)
@@ -131,6 +167,12 @@ typedef struct se_proc {
     uint64_t frame_hint;   /* no free frame below this index */
     uint64_t frames_free;
     int oom;               /* an allocation failed (the caller kills the process) */
+
+    /* Transparent huge pages: the se.thp mode, and the page-table frames deposited for the
+     * 2 MiB THP leaves currently mapped (one each, a LIFO stack; see PTE_SW_THP). */
+    int thp_mode;
+    uint64_t *thp_deposit;
+    size_t nr_deposit, cap_deposit;
 
     /* Page tables. */
     uint64_t cr3;          /* physical address of the top-level table */
@@ -154,12 +196,20 @@ typedef struct se_proc {
     se_fd_t fds[SE_MAX_FDS];
     char *exe_path;        /* argv[0] / AT_EXECFN as given */
 
-    /* Signals. */
+    /* Signals (se_signal.c). */
     se_sigaction_t act[SE_NSIG + 1];
-    uint64_t blocked, pending;
+    uint64_t blocked;
+    se_sigpending_t sigpend[2];   /* [0] the thread's (tkill, faults), [1] the process's (kill) */
+    uint64_t saved_mask;          /* rt_sigsuspend: the mask to restore (restore_mask set) */
+    int restore_mask;
     uint64_t altstack_sp, altstack_size;
-    int altstack_flags;
-    int handler_warned;
+    int altstack_flags;           /* as given to sigaltstack (Linux's sas_ss_flags) */
+    int altstack_set;             /* sigaltstack stored altstack_flags (until then Linux's value is 0) */
+    uint64_t trap_nr, trap_err, trap_cr2;  /* the last fault's (thread.trap_nr/error_code/cr2) */
+    int regs_rf;                  /* the interrupted context was stopped by a fault: its RFLAGS has RF */
+    int report_sig;               /* if the program dies of this signal, say why: */
+    int report_trace;             /* ... and show the --trace-insn ring */
+    char report_what[512];        /* "<the fault or failure>, rip 0x..." */
 
     /* Process identity and misc state. */
     uint64_t clear_child_tid, robust_list;
@@ -196,12 +246,20 @@ void se_mm_free(se_proc_t *se);
  * (se->oom is set). */
 uint64_t se_frame_alloc(se_proc_t *se);
 void se_frame_free(se_proc_t *se, uint64_t pa);
+/* Lowest run of `bytes` / 4 KiB free frames aligned to `bytes` (a power of two, at least 4 KiB)
+ * inside one NUMA node: the frames of a huge page. Returns its physical address, zeroed, or 0 when
+ * there is none (se->oom is NOT set: callers fall back to small pages or raise SIGBUS). */
+uint64_t se_frame_alloc_run(se_proc_t *se, uint64_t bytes);
+void se_frame_free_run(se_proc_t *se, uint64_t pa, uint64_t bytes);
 
 /* The mmu context of the process (user mode, NXE, WP). */
 mmu_ctx_t se_mmu_ctx(const se_proc_t *se);
 
-/* Host pointer to the leaf PTE of va (allocating missing tables when alloc), or NULL. */
-uint64_t *se_pte(se_proc_t *se, uint64_t va, int alloc);
+/* Host pointer to the leaf entry mapping va (allocating missing tables when alloc), or NULL: the
+ * PTE, or for a huge page its PDE (2 MiB) or PDPTE (1 GiB) with PS set; *size (when not NULL)
+ * receives the page size the entry maps. */
+uint64_t *se_pte_size(se_proc_t *se, uint64_t va, int alloc, uint64_t *size);
+static inline uint64_t *se_pte(se_proc_t *se, uint64_t va, int alloc) { return se_pte_size(se, va, alloc, NULL); }
 
 /* The VMA containing va, or NULL. */
 se_vma_t *se_find_vma(se_proc_t *se, uint64_t va);
@@ -257,13 +315,14 @@ void se_random(uint64_t *state, void *buf, size_t n);
 const char *se_syscall_name(uint64_t nr);
 
 /* ---- se_signal.c ------------------------------------------------------------------------------ */
-/* Send sig to the process (kill/tkill/raise): ignore, leave pending when blocked, or take the
- * default action. */
+/* Send sig to the thread as Linux's send_sig(sig, current, 0) does (si_code SI_USER, our pid and
+ * uid; SIGPIPE from write): queued, delivered at the return to user mode (se_signal_deliver). */
 void se_signal_send(se_proc_t *se, cpu_t *c, int sig);
-/* Deliver pending signals that are no longer blocked. */
-void se_signal_check(se_proc_t *se, cpu_t *c);
-/* Take sig's default action now (terminate: machine_kill). */
-void se_signal_default(se_proc_t *se, cpu_t *c, int sig);
+/* The return to user mode (the end of every system call, after an exception): deliver the pending
+ * signals that are not blocked, lowest first (synchronous ones before the rest), each either
+ * ignored, fatal (machine_kill) or given a handler frame on the stack, which redirects c (c NULL:
+ * nothing is delivered). */
+void se_signal_deliver(se_proc_t *se, cpu_t *c);
 const char *se_signal_name(int sig);
 /* Guest memory is exhausted: report it and kill the process with SIGKILL (the OOM killer). */
 void se_out_of_memory(se_proc_t *se, cpu_t *c);
@@ -275,5 +334,13 @@ long se_sys_sigaltstack(se_proc_t *se, cpu_t *c, uint64_t ss, uint64_t oss);
 long se_sys_kill(se_proc_t *se, cpu_t *c, int64_t pid, int64_t sig);
 /* tgkill (tgid -1: tkill). */
 long se_sys_tgkill(se_proc_t *se, cpu_t *c, int64_t tgid, int64_t tid, int64_t sig);
+/* rt_sigreturn: restores c from the frame at rsp - 8; returns the restored rax. */
+long se_sys_rt_sigreturn(se_proc_t *se, cpu_t *c);
+long se_sys_rt_sigsuspend(se_proc_t *se, uint64_t set, uint64_t size);
+/* pause: no signal can arrive while it waits, so the run ends (machine_fail). */
+long se_sys_pause(se_proc_t *se);
+long se_sys_rt_sigtimedwait(se_proc_t *se, uint64_t set, uint64_t info, uint64_t ts, uint64_t size);
+/* rt_sigqueueinfo (tid -1) and rt_tgsigqueueinfo. */
+long se_sys_rt_sigqueueinfo(se_proc_t *se, int64_t tgid, int64_t tid, int64_t sig, uint64_t info);
 
 #endif

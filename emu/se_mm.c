@@ -28,6 +28,24 @@
  * file mapping and installs the PTE. A page of a file mapping lying wholly beyond the end of the
  * file raises SIGBUS, as Linux does.
  *
+ * Huge pages. Two kinds, as in Linux. Transparent huge pages (THP) for private anonymous memory:
+ * with se.thp=always for every such VMA, with se.thp=madvise (the default) for those marked by
+ * madvise(MADV_HUGEPAGE), never for those marked MADV_NOHUGEPAGE. A first-touch fault whose 2 MiB-
+ * aligned range lies wholly inside such a VMA, with nothing mapped there yet, maps the whole range
+ * with one PDE with PS, over a 2 MiB-aligned run of 512 free frames (the lowest one, inside one
+ * node); when no run is free it falls back to a 4 KiB page, as Linux does (se.thp_fallbacks). Each
+ * THP leaf carries PTE_SW_THP and has one page-table frame deposited for it at fault time, so that
+ * splitting it never allocates: whatever would leave part of a THP outside what it operates on (a
+ * VMA boundary created inside it by munmap, mprotect, mremap, mbind or madvise; a partial
+ * MADV_DONTNEED; an mremap to a differently aligned address) first splits it into 512 PTEs over
+ * the same frames with the same bits (Linux's split_huge_pmd), which keeps the data. A whole THP is
+ * unmapped, protected or moved as one entry. MAP_HUGETLB mappings (2 MiB, or 1 GiB with
+ * MAP_HUGE_1GB) are always mapped with huge pages of their size and are never split: unaligned
+ * munmap/mprotect/mbind boundaries inside them fail with EINVAL, as they do on Linux; there is no
+ * reserved pool, so a fault that finds no free aligned run raises SIGBUS (Linux's behaviour when
+ * the pool is exhausted). Changing or removing a huge leaf flushes every CPU's translations fully
+ * (the functional translation caches hold 4 KiB pages); a split flushes the page it splits.
+ *
  * Address-space layout (docs/SE.md): the stack ends at 0x7ffffffff000; mmap hands out addresses
  * top-down below se.mmap_base (falling back to the space above it), never above 47 bits unless a
  * hint asks for it with 5-level paging; brk starts after the executable's last segment.
@@ -86,6 +104,40 @@ uint64_t se_frame_alloc(se_proc_t *se)
     return 0;
 }
 
+/* Runs of frames for huge pages. The bitmap is scanned a whole aligned block at a time (a block of
+ * 512 frames is 8 words), from the block holding the hint upwards: the lowest aligned block with
+ * every frame free and inside one node wins, so the choice is as deterministic as single frames.
+ * The memory is zeroed by giving it back to the host (dram_discard), which costs the host nothing
+ * until the guest touches it. */
+uint64_t se_frame_alloc_run(se_proc_t *se, uint64_t bytes)
+{
+    uint64_t n = bytes >> 12;
+    if (n < 64 || (n & (n - 1)))
+        return 0; /* only whole bitmap words: 256 KiB and up (2 MiB and 1 GiB are what is used) */
+    uint64_t words = n / 64;
+    for (uint64_t f = (se->frame_hint / n) * n; f + n <= se->nr_frames; f += n) {
+        uint64_t w0 = f >> 6, j = 0;
+        while (j < words && !se->frame_used[w0 + j])
+            j++;
+        if (j < words)
+            continue;
+        if (dram_node_of(se->dram, f << 12) != dram_node_of(se->dram, ((f + n) << 12) - 1))
+            continue;
+        memset(&se->frame_used[w0], 0xff, words * sizeof(uint64_t));
+        se->frames_free -= n;
+        se->st.frames_allocated += n;
+        dram_discard(se->dram, f << 12, bytes);
+        return f << 12;
+    }
+    return 0;
+}
+
+void se_frame_free_run(se_proc_t *se, uint64_t pa, uint64_t bytes)
+{
+    for (uint64_t off = 0; off < bytes; off += SE_PAGE)
+        se_frame_free(se, pa + off);
+}
+
 void se_frame_free(se_proc_t *se, uint64_t pa)
 {
     uint64_t idx = pa >> 12;
@@ -140,6 +192,9 @@ static void flushq_page(se_proc_t *se, flushq_t *q, uint64_t va)
     se_flush(se, va, 1);
 }
 
+/* A huge leaf changed: the translation caches hold its 4 KiB pieces, so flush everything. */
+static void flushq_huge(flushq_t *q) { q->full = 1; }
+
 static void flushq_done(se_proc_t *se, flushq_t *q)
 {
     if (q->full)
@@ -173,26 +228,76 @@ static uint64_t prot_pte_bits(int prot)
     return e;
 }
 
-uint64_t *se_pte(se_proc_t *se, uint64_t va, int alloc)
+/* Leaf bits of a huge page of a VMA with protection prot (thp: a transparent huge page). */
+static uint64_t huge_pte_bits(int prot, int thp)
+{
+    return prot_pte_bits(prot) | PTE_PS | (thp ? PTE_SW_THP : 0);
+}
+
+/* True when e, an entry of a table whose entries span 1 << shift bytes, is a huge leaf (PS set;
+ * present, or a PROT_NONE page keeping its frames). Table pointers never have PS. */
+static inline int huge_leaf(uint64_t e, int shift)
+{
+    return shift > 12 && (e & PTE_PS) && (e & (PTE_P | PTE_SW_PROTNONE));
+}
+
+/* Physical address of the first frame of the leaf e mapping size bytes (PAT, bit 12 of a huge
+ * leaf, is never set). */
+static inline uint64_t leaf_pa(uint64_t e, uint64_t size) { return e & PTE_ADDR_MASK & ~(size - 1); }
+
+/* Point the empty entry e at a fresh zeroed table. 0, or -1 when memory is full (se->oom). */
+static int new_table(se_proc_t *se, uint64_t *e)
+{
+    uint64_t f = se_frame_alloc(se);
+    if (!f)
+        return -1;
+    se->st.page_table_pages++;
+    *e = f | PTE_P | PTE_RW | PTE_US;
+    return 0;
+}
+
+uint64_t *se_pte_size(se_proc_t *se, uint64_t va, int alloc, uint64_t *size)
 {
     uint64_t table = se->cr3;
     for (int shift = top_shift(se); shift > 12; shift -= 9) {
         uint64_t *e = host64(se, table) + ((va >> shift) & 511);
+        if (huge_leaf(*e, shift)) {
+            if (size)
+                *size = 1ull << shift;
+            return e;
+        }
         if (!(*e & PTE_P)) {
-            if (!alloc)
+            if (!alloc || new_table(se, e) < 0)
                 return NULL;
-            uint64_t f = se_frame_alloc(se);
-            if (!f)
-                return NULL;
-            se->st.page_table_pages++;
-            *e = f | PTE_P | PTE_RW | PTE_US;
         }
         table = *e & PTE_ADDR_MASK;
     }
+    if (size)
+        *size = SE_PAGE;
     return host64(se, table) + ((va >> 12) & 511);
 }
 
-typedef void (*pte_fn)(se_proc_t *se, uint64_t va, uint64_t *pte, void *arg);
+/* The entry of the table level whose entries span 1 << leaf_shift bytes (21: the PDE, 30: the
+ * PDPTE) for va, allocating the tables above it when alloc. NULL when memory is full, or when a
+ * huge leaf above that level maps va. */
+static uint64_t *entry_at(se_proc_t *se, uint64_t va, int leaf_shift, int alloc)
+{
+    uint64_t table = se->cr3;
+    for (int shift = top_shift(se);; shift -= 9) {
+        uint64_t *e = host64(se, table) + ((va >> shift) & 511);
+        if (shift == leaf_shift)
+            return e;
+        if (huge_leaf(*e, shift))
+            return NULL;
+        if (!(*e & PTE_P)) {
+            if (!alloc || new_table(se, e) < 0)
+                return NULL;
+        }
+        table = *e & PTE_ADDR_MASK;
+    }
+}
+
+typedef void (*pte_fn)(se_proc_t *se, uint64_t va, uint64_t *pte, uint64_t size, void *arg);
 
 static int table_empty(const se_proc_t *se, uint64_t table)
 {
@@ -203,8 +308,70 @@ static int table_empty(const se_proc_t *se, uint64_t table)
     return 1;
 }
 
-/* Call fn on every non-zero leaf PTE for [start, end) below the table at `table` (whose entries
- * each span 1 << shift bytes). With free_empty, a lower table left all-zero is freed. */
+/* The deposited page tables of THP leaves (see PTE_SW_THP). */
+static int deposit_push(se_proc_t *se, uint64_t pa)
+{
+    if (se->nr_deposit == se->cap_deposit) {
+        size_t cap = se->cap_deposit ? se->cap_deposit * 2 : 64;
+        uint64_t *d = realloc(se->thp_deposit, cap * sizeof(uint64_t));
+        if (!d)
+            return -1;
+        se->thp_deposit = d;
+        se->cap_deposit = cap;
+    }
+    se->thp_deposit[se->nr_deposit++] = pa;
+    return 0;
+}
+
+/* A THP leaf is gone (unmapped): free one deposited table. */
+static void deposit_release(se_proc_t *se)
+{
+    if (!se->nr_deposit) {
+        emu_msg("internal error: a transparent huge page without a deposited page table");
+        return;
+    }
+    se_frame_free(se, se->thp_deposit[--se->nr_deposit]);
+    se->st.page_table_pages--;
+}
+
+/* Split the THP leaf *pde mapping [base, base + 2 MiB) into 512 PTEs over the same frames with the
+ * same bits (present or PROT_NONE, R/W, U/S, NX, accessed, dirty), in a deposited table: nothing
+ * is allocated and the data stays where it is. The translations do not change, so flushing the
+ * page at base (which drops the 2 MiB TLB entry and the paging-structure caches) is enough; the
+ * functional translation caches keep 4 KiB pieces that remain right. Returns 0, or -1 for a leaf
+ * that cannot be split (a MAP_HUGETLB page: callers never ask). */
+static int split_huge(se_proc_t *se, uint64_t *pde, uint64_t base)
+{
+    uint64_t e = *pde;
+    if (!(e & PTE_SW_THP) || !se->nr_deposit) {
+        emu_msg("internal error: splitting a huge page at 0x%llx that is not a THP", (unsigned long long)base);
+        return -1;
+    }
+    uint64_t pt = se->thp_deposit[--se->nr_deposit];
+    uint64_t *t = host64(se, pt);
+    uint64_t bits = e & (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D | PTE_NX | PTE_SW_PROTNONE);
+    uint64_t pa = leaf_pa(e, SE_HPAGE_2M);
+    for (uint64_t i = 0; i < 512; i++)
+        t[i] = (pa + i * SE_PAGE) | bits;
+    *pde = pt | PTE_P | PTE_RW | PTE_US;
+    se->st.thp_splits++;
+    se_flush(se, base, 1);
+    return 0;
+}
+
+/* If a THP maps `at` and `at` is not its first byte, split it (a boundary is about to fall inside). */
+static void split_huge_at(se_proc_t *se, uint64_t at)
+{
+    uint64_t size;
+    uint64_t *e = se_pte_size(se, at, 0, &size);
+    if (e && size > SE_PAGE && (at & (size - 1)) && (*e & PTE_SW_THP))
+        split_huge(se, e, at & ~(size - 1));
+}
+
+/* Call fn on every non-zero leaf for [start, end) below the table at `table` (whose entries each
+ * span 1 << shift bytes): 4 KiB PTEs, and huge leaves lying wholly inside the range (fn gets the
+ * leaf's size). A THP only partly inside is split first and its PTEs visited. With free_empty, a
+ * lower table left all-zero is freed. */
 static void walk_range(se_proc_t *se, uint64_t table, int shift, uint64_t start, uint64_t end, pte_fn fn,
                        void *arg, int free_empty)
 {
@@ -215,7 +382,12 @@ static void walk_range(se_proc_t *se, uint64_t table, int shift, uint64_t start,
         uint64_t *e = host64(se, table) + ((va >> shift) & 511);
         if (shift == 12) {
             if (*e)
-                fn(se, va, e, arg);
+                fn(se, va, e, SE_PAGE, arg);
+        } else if (huge_leaf(*e, shift)) {
+            if (va == ent_end - span && sub_end == ent_end)
+                fn(se, va, e, span, arg);
+            else if (split_huge(se, e, ent_end - span) == 0)
+                continue; /* now a table: visit its PTEs */
         } else if (*e & PTE_P) {
             uint64_t child = *e & PTE_ADDR_MASK;
             walk_range(se, child, shift - 9, va, sub_end, fn, arg, free_empty);
@@ -236,10 +408,17 @@ static void for_each_pte(se_proc_t *se, uint64_t start, uint64_t end, pte_fn fn,
 }
 
 /* Remove leaves and free their frames. */
-static void zap_fn(se_proc_t *se, uint64_t va, uint64_t *pte, void *arg)
+static void zap_fn(se_proc_t *se, uint64_t va, uint64_t *pte, uint64_t size, void *arg)
 {
     uint64_t e = *pte;
     *pte = 0;
+    if (size > SE_PAGE) {
+        se_frame_free_run(se, leaf_pa(e, size), size);
+        if (e & PTE_SW_THP)
+            deposit_release(se);
+        flushq_huge(arg);
+        return;
+    }
     if (e & (PTE_P | PTE_SW_PROTNONE))
         se_frame_free(se, e & PTE_ADDR_MASK);
     flushq_page(se, arg, va);
@@ -338,6 +517,7 @@ static void vma_remove(se_proc_t *se, int i)
  * reserved space. */
 static void vma_split(se_proc_t *se, int i, uint64_t at)
 {
+    split_huge_at(se, at); /* a huge page never straddles two VMAs */
     se_vma_t hi = se->vmas[i];
     hi.pgoff += at - hi.start;
     hi.start = at;
@@ -349,9 +529,26 @@ static void vma_split(se_proc_t *se, int i, uint64_t at)
     se->nr_vmas++;
 }
 
+/* The page size of a MAP_HUGETLB VMA, 0 for others. */
+static uint64_t vma_hugetlb(const se_vma_t *v)
+{
+    return (v->flags & VMA_HUGETLB_1G) ? SE_HPAGE_1G : (v->flags & VMA_HUGETLB_2M) ? SE_HPAGE_2M : 0;
+}
+
+/* -EINVAL when a boundary at `at` would split a MAP_HUGETLB VMA inside one of its pages (Linux's
+ * hugetlb_vm_op_split), else 0. */
+static int hugetlb_split_ok(se_proc_t *se, uint64_t at)
+{
+    se_vma_t *v = se_find_vma(se, at);
+    uint64_t h = v ? vma_hugetlb(v) : 0;
+    return h && v->start < at && (at & (h - 1)) ? -EINVAL : 0;
+}
+
 /* Make VMA boundaries fall at start and end (each inside-VMA boundary splits one VMA). */
 static int vma_split_range(se_proc_t *se, uint64_t start, uint64_t end)
 {
+    if (hugetlb_split_ok(se, start) || hugetlb_split_ok(se, end))
+        return -EINVAL;
     int r = vma_reserve(se, 2);
     if (r)
         return r;
@@ -476,8 +673,25 @@ static uint64_t find_gap(se_proc_t *se, uint64_t lo, uint64_t hi, uint64_t len, 
     return 0;
 }
 
-/* Choose where a new mapping of len bytes goes (Linux's get_unmapped_area, top-down layout). */
-static long get_unmapped_area(se_proc_t *se, uint64_t hint, uint64_t len, int flags)
+/* find_gap for a mapping whose start must be a multiple of align (a power of two): look for a gap
+ * of len + align - 4 KiB bytes and align inside it (Linux's vm_unmapped_area with an align mask). */
+static uint64_t find_gap_aligned(se_proc_t *se, uint64_t lo, uint64_t hi, uint64_t len, int topdown,
+                                 uint64_t align)
+{
+    if (align <= SE_PAGE)
+        return find_gap(se, lo, hi, len, topdown);
+    uint64_t padded = len + align - SE_PAGE;
+    if (padded < len)
+        return 0;
+    uint64_t a = find_gap(se, lo, hi, padded, topdown);
+    if (!a)
+        return 0;
+    return topdown ? (a + padded - len) & ~(align - 1) : (a + align - 1) & ~(align - 1);
+}
+
+/* Choose where a new mapping of len bytes goes (Linux's get_unmapped_area, top-down layout); its
+ * start is a multiple of align (4 KiB, or a MAP_HUGETLB page size). */
+static long get_unmapped_area(se_proc_t *se, uint64_t hint, uint64_t len, int flags, uint64_t align)
 {
     uint64_t limit = SE_TASK_SIZE;
     /* A hint above the 47-bit window opens the full 56-bit space with 5-level paging. */
@@ -486,21 +700,21 @@ static long get_unmapped_area(se_proc_t *se, uint64_t hint, uint64_t len, int fl
     if (len > limit)
         return -ENOMEM;
     if (hint) {
-        hint = SE_PAGE_UP(hint);
+        hint = (hint + align - 1) & ~(align - 1);
         if (hint && limit - len >= hint && hint >= SE_MMAP_MIN && range_free(se, hint, hint + len))
             return (long)hint;
     }
     uint64_t a;
     if (flags & SE_MAP_32BIT) {
-        a = find_gap(se, 0x40000000ull, 0x80000000ull, len, 0);
+        a = find_gap_aligned(se, 0x40000000ull, 0x80000000ull, len, 0, align);
         return a ? (long)a : -ENOMEM;
     }
     uint64_t base = se->mmap_base + (limit - SE_TASK_SIZE);
     if (base > limit)
         base = limit;
-    a = find_gap(se, SE_MMAP_MIN, base, len, 1);
+    a = find_gap_aligned(se, SE_MMAP_MIN, base, len, 1, align);
     if (!a)
-        a = find_gap(se, base, limit, len, 0);
+        a = find_gap_aligned(se, base, limit, len, 0, align);
     return a ? (long)a : -ENOMEM;
 }
 
@@ -536,6 +750,86 @@ static int vma_allows(const se_vma_t *v, uint32_t err)
     return !!(v->prot & (SE_PROT_READ | SE_PROT_WRITE | SE_PROT_EXEC));
 }
 
+/* May the 2 MiB range at base (aligned) of VMA v get a transparent huge page? */
+static int thp_allowed(const se_proc_t *se, const se_vma_t *v, uint64_t base)
+{
+    if (v->file || (v->flags & (VMA_SHARED | VMA_NOHUGEPAGE | VMA_HUGETLB_2M | VMA_HUGETLB_1G)))
+        return 0;
+    if (se->thp_mode == SE_THP_NEVER || (se->thp_mode == SE_THP_MADVISE && !(v->flags & VMA_HUGEPAGE)))
+        return 0;
+    return base >= v->start && base + SE_HPAGE_2M <= v->end && base + SE_HPAGE_2M > base;
+}
+
+/* Make the PDE *e, where a 2 MiB leaf is to go, empty: a page table left there holding nothing
+ * is freed (the paging-structure caches may hold it: flush). Returns 0 when *e is now empty, -1
+ * when a table with entries is there (small pages are mapped in the range). */
+static int clear_empty_table(se_proc_t *se, uint64_t *e, uint64_t base)
+{
+    if (!*e)
+        return 0;
+    if (!(*e & PTE_P) || (*e & PTE_PS))
+        return -1;
+    uint64_t t = *e & PTE_ADDR_MASK;
+    if (!table_empty(se, t))
+        return -1;
+    *e = 0;
+    se_frame_free(se, t);
+    se->st.page_table_pages--;
+    se_flush(se, base, 1);
+    return 0;
+}
+
+/* A first-touch fault at va in VMA v: map the whole 2 MiB range around it with a transparent huge
+ * page if allowed and the range is empty. Returns 1 when mapped; 0 to go on with a 4 KiB page
+ * (counted in thp_fallbacks when only the allocation failed). */
+static int thp_fault(se_proc_t *se, const se_vma_t *v, uint64_t va)
+{
+    uint64_t base = va & ~(SE_HPAGE_2M - 1);
+    if (!thp_allowed(se, v, base))
+        return 0;
+    uint64_t *pde = entry_at(se, base, 21, 1);
+    if (!pde || clear_empty_table(se, pde, base) < 0)
+        return 0;
+    uint64_t pa = se_frame_alloc_run(se, SE_HPAGE_2M);
+    uint64_t dep = pa ? se_frame_alloc(se) : 0;
+    if (!dep || deposit_push(se, dep) < 0) {
+        if (dep)
+            se_frame_free(se, dep);
+        if (pa)
+            se_frame_free_run(se, pa, SE_HPAGE_2M);
+        se->st.thp_fallbacks++;
+        return 0;
+    }
+    se->st.page_table_pages++; /* the deposit is a page table in waiting (Linux counts it so) */
+    *pde = pa | huge_pte_bits(v->prot, 1);
+    se->st.thp_faults++;
+    return 1;
+}
+
+/* A first-touch fault in a MAP_HUGETLB VMA of page size h: map its page. 1, or 0 with SIGBUS when
+ * no aligned run of free frames is left (or with se->oom when a table could not be allocated). */
+static int hugetlb_fault(se_proc_t *se, const se_vma_t *v, uint64_t va, uint64_t h)
+{
+    uint64_t base = va & ~(h - 1);
+    uint64_t *e = entry_at(se, base, h == SE_HPAGE_1G ? 30 : 21, 1);
+    if (!e)
+        return 0;
+    if ((h == SE_HPAGE_2M ? clear_empty_table(se, e, base) : (*e ? -1 : 0)) < 0) { /* cannot happen */
+        emu_msg("internal error: small pages inside a MAP_HUGETLB mapping at 0x%llx", (unsigned long long)base);
+        se->st.segv_faults++;
+        return 0;
+    }
+    uint64_t pa = se_frame_alloc_run(se, h);
+    if (!pa) {
+        se->fault_sigbus = 1;
+        se->st.segv_faults++;
+        return 0;
+    }
+    *e = pa | huge_pte_bits(v->prot, 0);
+    se->st.hugetlb_faults++;
+    return 1;
+}
+
 int se_handle_fault(se_proc_t *se, uint64_t va, uint32_t err)
 {
     se->fault_sigbus = 0;
@@ -545,23 +839,33 @@ int se_handle_fault(se_proc_t *se, uint64_t va, uint32_t err)
         return 0;
     }
     uint64_t page = SE_PAGE_DOWN(va);
-    uint64_t *pte = se_pte(se, page, 1);
-    if (!pte)
-        return 0; /* out of memory: se->oom is set */
-    uint64_t bits = prot_pte_bits(v->prot);
-    if (*pte & (PTE_P | PTE_SW_PROTNONE)) {
+    uint64_t size = SE_PAGE;
+    uint64_t *pte = se_pte_size(se, page, 0, &size);
+    uint64_t bits = size > SE_PAGE ? huge_pte_bits(v->prot, 0) : prot_pte_bits(v->prot);
+    if (pte && (*pte & (PTE_P | PTE_SW_PROTNONE))) {
         /* A frame is there but its PTE is stale: rebuild it from the VMA. */
-        uint64_t ne = (*pte & (PTE_ADDR_MASK | PTE_A | PTE_D)) | bits;
+        uint64_t ne = (*pte & (PTE_ADDR_MASK | PTE_A | PTE_D | PTE_SW_THP)) | bits;
         if (ne == *pte) {
             se->st.segv_faults++;
             return 0;
         }
         *pte = ne;
-        se_flush(se, page, 1);
+        se_flush(se, va & ~(size - 1), size / SE_PAGE);
         if (!se->in_loader)
             se->st.demand_faults++;
         return 1;
     }
+    uint64_t h = vma_hugetlb(v);
+    if (h || thp_fault(se, v, va)) {
+        if (h && !hugetlb_fault(se, v, va, h))
+            return 0;
+        if (!se->in_loader)
+            se->st.demand_faults++;
+        return 1;
+    }
+    pte = se_pte(se, page, 1);
+    if (!pte)
+        return 0; /* out of memory: se->oom is set */
     uint64_t pa = se_frame_alloc(se);
     if (!pa)
         return 0;
@@ -726,8 +1030,25 @@ long se_mmap(se_proc_t *se, uint64_t addr, uint64_t len, int prot, int flags, in
         return -ENOMEM;
     if (off + plen < off)
         return -EOVERFLOW;
-    if (flags & SE_MAP_HUGETLB)
-        return -ENOMEM; /* no huge page pool, as on a default Linux */
+    /* MAP_HUGETLB: anonymous memory in pages of 2 MiB (the default size) or 1 GiB (MAP_HUGE_1GB),
+     * the length rounded up to whole pages; a file mapping would need hugetlbfs. */
+    uint64_t hsize = SE_PAGE;
+    if (flags & SE_MAP_HUGETLB) {
+        int lg = (flags >> SE_MAP_HUGE_SHIFT) & SE_MAP_HUGE_MASK;
+        if (lg == 0 || lg == 21)
+            hsize = SE_HPAGE_2M;
+        else if (lg == 30)
+            hsize = SE_HPAGE_1G;
+        else
+            return -EINVAL;
+        if (!(flags & SE_MAP_ANONYMOUS))
+            return -EINVAL;
+        plen = (plen + hsize - 1) & ~(hsize - 1);
+        if (!plen || plen > limit)
+            return -ENOMEM;
+        if ((flags & (SE_MAP_FIXED | SE_MAP_FIXED_NOREPLACE)) && (addr & (hsize - 1)))
+            return -EINVAL;
+    }
     prot &= SE_PROT_READ | SE_PROT_WRITE | SE_PROT_EXEC;
 
     se_file_t *file = NULL;
@@ -763,6 +1084,10 @@ long se_mmap(se_proc_t *se, uint64_t addr, uint64_t len, int prot, int flags, in
     }
     if (flags & SE_MAP_GROWSDOWN)
         vflags |= VMA_GROWSDOWN;
+    if (hsize == SE_HPAGE_2M)
+        vflags |= VMA_HUGETLB_2M;
+    else if (hsize == SE_HPAGE_1G)
+        vflags |= VMA_HUGETLB_1G;
 
     long a;
     if (flags & (SE_MAP_FIXED | SE_MAP_FIXED_NOREPLACE)) {
@@ -784,7 +1109,7 @@ long se_mmap(se_proc_t *se, uint64_t addr, uint64_t len, int prot, int flags, in
         }
         a = (long)addr;
     } else {
-        a = get_unmapped_area(se, addr, plen, flags);
+        a = get_unmapped_area(se, addr, plen, flags, hsize);
         if (a < 0) {
             se_file_put(file);
             return a;
@@ -815,15 +1140,18 @@ typedef struct prot_arg {
     flushq_t q;
 } prot_arg_t;
 
-static void prot_fn(se_proc_t *se, uint64_t va, uint64_t *pte, void *arg)
+static void prot_fn(se_proc_t *se, uint64_t va, uint64_t *pte, uint64_t size, void *arg)
 {
     prot_arg_t *p = arg;
     uint64_t e = *pte;
-    uint64_t keep = e & (PTE_ADDR_MASK | PTE_A | PTE_D);
-    uint64_t ne = keep | p->bits;
+    uint64_t keep = e & (PTE_ADDR_MASK | PTE_A | PTE_D | PTE_SW_THP);
+    uint64_t ne = keep | p->bits | (size > SE_PAGE ? PTE_PS : 0);
     if (ne != e) {
         *pte = ne;
-        flushq_page(se, &p->q, va);
+        if (size > SE_PAGE)
+            flushq_huge(&p->q);
+        else
+            flushq_page(se, &p->q, va);
     }
 }
 
@@ -861,55 +1189,81 @@ long se_mprotect(se_proc_t *se, uint64_t addr, uint64_t len, int prot)
     return 0;
 }
 
-/* Move the PTEs of [old, old+len) to new (which holds no PTEs). */
+/* Move the leaves of [old, old+len) to new (which holds none). */
+typedef struct moved {
+    uint64_t va, pte, size;
+} moved_t;
+
 typedef struct move_arg {
-    uint64_t *va, *pte;
+    moved_t *v;
     size_t n, cap;
     int fail;
     flushq_t q;
 } move_arg_t;
 
-static void collect_fn(se_proc_t *se, uint64_t va, uint64_t *pte, void *arg)
+static void collect_fn(se_proc_t *se, uint64_t va, uint64_t *pte, uint64_t size, void *arg)
 {
     move_arg_t *m = arg;
     if (m->n == m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 256;
-        uint64_t *a = realloc(m->va, cap * sizeof(uint64_t));
-        uint64_t *b = a ? realloc(m->pte, cap * sizeof(uint64_t)) : NULL;
-        if (a)
-            m->va = a;
-        if (!a || !b) {
+        moved_t *a = realloc(m->v, cap * sizeof(moved_t));
+        if (!a) {
             m->fail = 1;
             return;
         }
-        m->pte = b;
+        m->v = a;
         m->cap = cap;
     }
-    m->va[m->n] = va;
-    m->pte[m->n++] = *pte;
+    m->v[m->n++] = (moved_t){va, *pte, size};
     *pte = 0;
-    flushq_page(se, &m->q, va);
+    if (size > SE_PAGE)
+        flushq_huge(&m->q);
+    else
+        flushq_page(se, &m->q, va);
+}
+
+static void split_fn(se_proc_t *se, uint64_t va, uint64_t *pte, uint64_t size, void *arg)
+{
+    (void)arg;
+    if (size > SE_PAGE)
+        split_huge(se, pte, va);
+}
+
+/* Install the leaf e (mapping size bytes) for va in an empty part of the tables. 0 or -ENOMEM. */
+static int install_leaf(se_proc_t *se, uint64_t va, uint64_t e, uint64_t size)
+{
+    uint64_t *pte = size > SE_PAGE ? entry_at(se, va, 21, 1) : se_pte(se, va, 1);
+    if (!pte || (size > SE_PAGE && clear_empty_table(se, pte, va) < 0) || *pte)
+        return -ENOMEM;
+    *pte = e;
+    return 0;
 }
 
 static int move_ptes(se_proc_t *se, uint64_t old, uint64_t len, uint64_t new)
 {
+    /* A transparent huge page moves whole only to a 2 MiB-aligned place (Linux's move_huge_pmd);
+     * otherwise it is split and its PTEs move. */
+    if ((new - old) & (SE_HPAGE_2M - 1))
+        for_each_pte(se, old, old + len, split_fn, NULL, 0);
     move_arg_t m = {0};
     for_each_pte(se, old, old + len, collect_fn, &m, 1);
     flushq_done(se, &m.q);
     int rc = 0;
     for (size_t i = 0; i < m.n; i++) {
-        uint64_t *pte = se_pte(se, m.va[i] - old + new, 1);
-        if (!pte) {
+        moved_t *mv = &m.v[i];
+        if (install_leaf(se, mv->va - old + new, mv->pte, mv->size) < 0) {
             /* Out of memory for a table: the page is lost (the process is killed anyway). */
-            if (m.pte[i] & (PTE_P | PTE_SW_PROTNONE))
-                se_frame_free(se, m.pte[i] & PTE_ADDR_MASK);
+            if (mv->size > SE_PAGE) {
+                se_frame_free_run(se, leaf_pa(mv->pte, mv->size), mv->size);
+                if (mv->pte & PTE_SW_THP)
+                    deposit_release(se);
+            } else if (mv->pte & (PTE_P | PTE_SW_PROTNONE)) {
+                se_frame_free(se, mv->pte & PTE_ADDR_MASK);
+            }
             rc = -ENOMEM;
-            continue;
         }
-        *pte = m.pte[i];
     }
-    free(m.va);
-    free(m.pte);
+    free(m.v);
     return m.fail ? -ENOMEM : rc;
 }
 
@@ -940,6 +1294,8 @@ long se_mremap(se_proc_t *se, uint64_t old, uint64_t old_len, uint64_t new_len, 
     if ((flags & SE_MREMAP_DONTUNMAP) && (v->file || (v->flags & VMA_SHARED)))
         return -EINVAL;
     int shared = !!(v->flags & VMA_SHARED);
+    if (vma_hugetlb(v))
+        return -EINVAL; /* moving MAP_HUGETLB pages is not supported */
 
     if (flags & SE_MREMAP_FIXED) {
         if (new_addr & (SE_PAGE - 1))
@@ -979,7 +1335,7 @@ long se_mremap(se_proc_t *se, uint64_t old, uint64_t old_len, uint64_t new_len, 
         r = unmap_range(se, new_addr, new_addr + new_len);
         dest = new_addr;
     } else {
-        r = get_unmapped_area(se, 0, new_len, shared ? SE_MAP_SHARED : 0);
+        r = get_unmapped_area(se, 0, new_len, shared ? SE_MAP_SHARED : 0, SE_PAGE);
         dest = (uint64_t)r;
     }
     if (r < 0) {
@@ -1013,9 +1369,9 @@ long se_mremap(se_proc_t *se, uint64_t old, uint64_t old_len, uint64_t new_len, 
     return (long)dest;
 }
 
-static void dontneed_fn(se_proc_t *se, uint64_t va, uint64_t *pte, void *arg)
+static void dontneed_fn(se_proc_t *se, uint64_t va, uint64_t *pte, uint64_t size, void *arg)
 {
-    zap_fn(se, va, pte, arg);
+    zap_fn(se, va, pte, size, arg);
 }
 
 long se_madvise(se_proc_t *se, uint64_t addr, uint64_t len, int advice)
@@ -1040,14 +1396,46 @@ long se_madvise(se_proc_t *se, uint64_t addr, uint64_t len, int advice)
     int hole = !range_covered(se, addr, end);
     if (advice == 4) {
         /* MADV_DONTNEED: drop the pages of mapped parts; they refault as zero (anonymous) or as file
-         * content (private file mappings). */
+         * content (private file mappings). A transparent huge page partly inside is split first;
+         * in a MAP_HUGETLB mapping the start must be page aligned and the end is rounded down to a
+         * page (Linux 6.1's madvise_dontneed_free_valid_vma). */
+        for (int i = vma_index(se, addr); i < se->nr_vmas && se->vmas[i].start < end; i++) {
+            uint64_t h = vma_hugetlb(&se->vmas[i]);
+            if (h && se->vmas[i].start < addr && (addr & (h - 1)))
+                return -EINVAL;
+        }
         flushq_t q = {0};
         for (int i = vma_index(se, addr); i < se->nr_vmas && se->vmas[i].start < end; i++) {
             uint64_t s = se->vmas[i].start > addr ? se->vmas[i].start : addr;
             uint64_t e = se->vmas[i].end < end ? se->vmas[i].end : end;
+            uint64_t h = vma_hugetlb(&se->vmas[i]);
+            if (h)
+                e &= ~(h - 1);
             for_each_pte(se, s, e, dontneed_fn, &q, 1);
         }
         flushq_done(se, &q);
+    } else if (advice == 14 || advice == 15) {
+        /* MADV_HUGEPAGE / MADV_NOHUGEPAGE: mark the VMAs (split at the range's ends, merged back
+         * where they can be) so that later faults use transparent huge pages or never do. Pages
+         * already mapped stay as they are (khugepaged, which would collapse them, is not modelled).
+         * MAP_HUGETLB mappings are left alone. */
+        long r = vma_reserve(se, 2);
+        if (r)
+            return r;
+        int i = vma_index(se, addr);
+        if (i < se->nr_vmas && se->vmas[i].start < addr && !vma_hugetlb(&se->vmas[i]))
+            vma_split(se, i, addr);
+        i = vma_index(se, end);
+        if (i < se->nr_vmas && se->vmas[i].start < end && end < se->vmas[i].end && !vma_hugetlb(&se->vmas[i]))
+            vma_split(se, i, end);
+        for (i = vma_index(se, addr); i < se->nr_vmas && se->vmas[i].start < end; i++) {
+            se_vma_t *v = &se->vmas[i];
+            if (vma_hugetlb(v) || v->start < addr || v->end > end)
+                continue;
+            v->flags &= ~(VMA_HUGEPAGE | VMA_NOHUGEPAGE);
+            v->flags |= advice == 14 ? VMA_HUGEPAGE : VMA_NOHUGEPAGE;
+        }
+        vma_merge_range(se, addr, end);
     } else if (advice == 22 || advice == 23) {
         for (int i = vma_index(se, addr); i < se->nr_vmas && se->vmas[i].start < end; i++) {
             uint64_t s = se->vmas[i].start > addr ? se->vmas[i].start : addr;
@@ -1139,6 +1527,8 @@ int se_mm_init(se_proc_t *se, char *err, size_t errlen)
         }
     }
     se->frame_hint = 0;
+    se->thp_mode = se->m ? (int)config_get(&se->m->cfg, CFG_se_thp) : SE_THP_MADVISE;
+    se->nr_deposit = 0;
     se->cr3 = se_frame_alloc(se);
     if (!se->cr3) {
         snprintf(err, errlen, "guest memory too small for a page table");
@@ -1157,19 +1547,24 @@ void se_mm_free(se_proc_t *se)
     se->nr_vmas = se->cap_vmas = 0;
     free(se->frame_used);
     se->frame_used = NULL;
+    free(se->thp_deposit);
+    se->thp_deposit = NULL;
+    se->nr_deposit = se->cap_deposit = 0;
 }
 
 typedef struct check_arg {
     int bad;
     char *err;
     size_t errlen;
-    uint64_t leaves;
+    uint64_t leaves, thp_leaves;
 } check_arg_t;
 
-static void check_fn(se_proc_t *se, uint64_t va, uint64_t *pte, void *arg)
+static void check_fn(se_proc_t *se, uint64_t va, uint64_t *pte, uint64_t size, void *arg)
 {
     check_arg_t *ca = arg;
     ca->leaves++;
+    if (size > SE_PAGE && (*pte & PTE_SW_THP))
+        ca->thp_leaves++;
     if (ca->bad)
         return;
     se_vma_t *v = se_find_vma(se, va);
@@ -1178,20 +1573,60 @@ static void check_fn(se_proc_t *se, uint64_t va, uint64_t *pte, void *arg)
         ca->bad = 1;
         return;
     }
-    uint64_t bits = *pte & ~(PTE_ADDR_MASK | PTE_A | PTE_D);
-    if (bits != prot_pte_bits(v->prot)) {
-        snprintf(ca->err, ca->errlen, "PTE for 0x%llx has bits 0x%llx, VMA prot %d wants 0x%llx",
-                 (unsigned long long)va, (unsigned long long)bits, v->prot,
-                 (unsigned long long)prot_pte_bits(v->prot));
+    uint64_t want = prot_pte_bits(v->prot);
+    if (size > SE_PAGE) {
+        /* A huge leaf: wholly inside one VMA that may hold it, at an aligned run of frames. */
+        int thp = !!(*pte & PTE_SW_THP);
+        want = huge_pte_bits(v->prot, thp);
+        const char *why = NULL;
+        if (va + size > v->end)
+            why = "straddles the end of its VMA";
+        else if (leaf_pa(*pte, size) != (*pte & PTE_ADDR_MASK))
+            why = "maps an unaligned frame";
+        else if (thp && (size != SE_HPAGE_2M || v->file || (v->flags & (VMA_SHARED | VMA_HUGETLB_2M | VMA_HUGETLB_1G))))
+            why = "is a transparent huge page in a VMA that cannot have one";
+        else if (!thp && vma_hugetlb(v) != size)
+            why = "is not of the page size of its MAP_HUGETLB VMA";
+        if (why) {
+            snprintf(ca->err, ca->errlen, "huge leaf (%llu KiB) for 0x%llx %s", (unsigned long long)(size >> 10),
+                     (unsigned long long)va, why);
+            ca->bad = 1;
+            return;
+        }
+    } else if (vma_hugetlb(v)) {
+        snprintf(ca->err, ca->errlen, "4 KiB PTE for 0x%llx inside a MAP_HUGETLB VMA", (unsigned long long)va);
         ca->bad = 1;
         return;
     }
-    uint64_t f = (*pte & PTE_ADDR_MASK) >> 12;
-    if (f == 0 || f >= se->nr_frames || !frame_is_used(se, f)) {
-        snprintf(ca->err, ca->errlen, "PTE for 0x%llx maps frame 0x%llx that is not allocated",
-                 (unsigned long long)va, (unsigned long long)f);
+    uint64_t bits = *pte & ~(PTE_ADDR_MASK | PTE_A | PTE_D);
+    if (bits != want) {
+        snprintf(ca->err, ca->errlen, "PTE for 0x%llx has bits 0x%llx, VMA prot %d wants 0x%llx",
+                 (unsigned long long)va, (unsigned long long)bits, v->prot, (unsigned long long)want);
         ca->bad = 1;
+        return;
     }
+    for (uint64_t off = 0; off < size; off += SE_PAGE) {
+        uint64_t f = ((*pte & PTE_ADDR_MASK) + off) >> 12;
+        if (f == 0 || f >= se->nr_frames || !frame_is_used(se, f)) {
+            snprintf(ca->err, ca->errlen, "PTE for 0x%llx maps frame 0x%llx that is not allocated",
+                     (unsigned long long)(va + off), (unsigned long long)f);
+            ca->bad = 1;
+            return;
+        }
+    }
+}
+
+/* Page-table frames reachable from the table at `table` (itself included). */
+static uint64_t count_tables(const se_proc_t *se, uint64_t table, int shift)
+{
+    uint64_t n = 1;
+    if (shift == 12)
+        return n;
+    const uint64_t *t = host64(se, table);
+    for (int i = 0; i < 512; i++)
+        if ((t[i] & PTE_P) && !huge_leaf(t[i], shift))
+            n += count_tables(se, t[i] & PTE_ADDR_MASK, shift - 9);
+    return n;
 }
 
 int se_mm_check(se_proc_t *se, char *err, size_t errlen)
@@ -1211,7 +1646,29 @@ int se_mm_check(se_proc_t *se, char *err, size_t errlen)
     }
     check_arg_t ca = {.err = err, .errlen = errlen};
     for_each_pte(se, 0, se->levels == 5 ? (1ull << 56) : (1ull << 47), check_fn, &ca, 0);
-    return ca.bad ? -1 : 0;
+    if (ca.bad)
+        return -1;
+    /* One deposited table per transparent huge page; tables and deposits are what is counted. */
+    if (ca.thp_leaves != se->nr_deposit) {
+        snprintf(err, errlen, "%llu transparent huge pages but %llu deposited page tables",
+                 (unsigned long long)ca.thp_leaves, (unsigned long long)se->nr_deposit);
+        return -1;
+    }
+    for (size_t i = 0; i < se->nr_deposit; i++) {
+        uint64_t f = se->thp_deposit[i] >> 12;
+        if (f == 0 || f >= se->nr_frames || !frame_is_used(se, f) || !table_empty(se, se->thp_deposit[i])) {
+            snprintf(err, errlen, "deposited page table 0x%llx is not an allocated empty frame",
+                     (unsigned long long)se->thp_deposit[i]);
+            return -1;
+        }
+    }
+    uint64_t tables = count_tables(se, se->cr3, top_shift(se)) + se->nr_deposit;
+    if (tables != se->st.page_table_pages) {
+        snprintf(err, errlen, "%llu page-table frames in use but se.page_table_pages is %llu",
+                 (unsigned long long)tables, (unsigned long long)se->st.page_table_pages);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- the CPU's page-fault entry ---------------------------------------------------------------- */

@@ -1528,6 +1528,8 @@ long se_do_syscall(se_proc_t *se, cpu_t *c, uint64_t nr, const uint64_t a[6])
         return se_sys_rt_sigaction(se, (int64_t)a[0], a[1], a[2], a[3]);
     case 14: /* rt_sigprocmask */
         return se_sys_rt_sigprocmask(se, c, (int64_t)a[0], a[1], a[2], a[3]);
+    case 15: /* rt_sigreturn */
+        return se_sys_rt_sigreturn(se, c);
     case 16: /* ioctl */
         return do_ioctl(se, (int)a[0], (uint32_t)a[1], a[2]);
     case 17: /* pread64 */
@@ -1556,6 +1558,8 @@ long se_do_syscall(se_proc_t *se, cpu_t *c, uint64_t nr, const uint64_t a[6])
         if ((int)a[0] == (int)a[1])
             return se_fd_host(se, (int)a[0], NULL) < 0 ? -EBADF : (long)(int)a[1];
         return do_dup(se, (int)a[0], (int)a[1], 0, 0);
+    case 34: /* pause */
+        return se_sys_pause(se);
     case 35: /* nanosleep */
         return do_sleep(se, 1, 0, a[0]);
     case 39: /* getpid */
@@ -1621,6 +1625,12 @@ long se_do_syscall(se_proc_t *se, cpu_t *c, uint64_t nr, const uint64_t a[6])
         return SE_PID;
     case 127: /* rt_sigpending */
         return se_sys_rt_sigpending(se, a[0], a[1]);
+    case 128: /* rt_sigtimedwait */
+        return se_sys_rt_sigtimedwait(se, a[0], a[1], a[2], a[3]);
+    case 129: /* rt_sigqueueinfo */
+        return se_sys_rt_sigqueueinfo(se, (int64_t)(int32_t)a[0], -1, (int64_t)(int32_t)a[1], a[2]);
+    case 130: /* rt_sigsuspend */
+        return se_sys_rt_sigsuspend(se, a[0], a[1]);
     case 131: /* sigaltstack */
         return se_sys_sigaltstack(se, c, a[0], a[1]);
     case 149: /* mlock */
@@ -1709,6 +1719,8 @@ long se_do_syscall(se_proc_t *se, cpu_t *c, uint64_t nr, const uint64_t a[6])
             return -EINVAL;
         se->robust_list = a[0];
         return 0;
+    case 297: /* rt_tgsigqueueinfo */
+        return se_sys_rt_sigqueueinfo(se, (int64_t)(int32_t)a[0], (int64_t)(int32_t)a[1], (int64_t)(int32_t)a[2], a[3]);
     case 302: /* prlimit64 */
         return do_prlimit(se, (int64_t)(int32_t)a[0], (int64_t)(int32_t)a[1], a[2], a[3]);
     case 318: /* getrandom */
@@ -1730,6 +1742,8 @@ void se_syscall(cpu_t *c)
     c->r[R_RAX] = (uint64_t)r;
     if (se->oom)
         se_out_of_memory(se, c);
+    /* The return to user mode: pending signals are delivered now (a handler's frame saves rax). */
+    se_signal_deliver(se, c);
     if (m->stop)
         c->block_end = NULL;
 }

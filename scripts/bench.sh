@@ -3,7 +3,12 @@
 # valgrind --tool=none (a peer that also decodes every instruction) and under emu, in the same run,
 # with hyperfine (median of --runs runs after one warm-up). The instruction count is emu's
 # sim.instructions, used for every column's MIPS.
-# Prints a table and writes OUT/results.json (plus hyperfine's own JSON per program).
+# The same hyperfine run also times emu --timing=tlb (translation timing: TLBs, paging-structure
+# caches, walks) and valgrind --tool=cachegrind (a peer that models caches; a fixed Skylake-like
+# I1/D1/LL so that the host does not change its work), for a second table: the cost of translation
+# timing over the functional speed (issue 4's goal: at most 30%) and emu --timing=tlb against
+# cachegrind. The load average is printed before and after: other work on the machine skews both.
+# Prints the tables and writes OUT/results.json (plus hyperfine's own JSON per program).
 #
 # Usage: scripts/bench.sh [--emu PATH] [--out DIR] [--runs N] PROGRAM...
 #   (`make bench` builds tests/bench/*.c and calls this; BENCH_RUNS=N also sets the runs.)
@@ -49,8 +54,12 @@ show() { # a number for the table with the given printf format, "n/a" for null
 }
 
 host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+host_cpus=$(nproc 2>/dev/null || echo '?')
+loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '? ? ?'; }
+load_before=$(loadavg)
 json_items=""
 table=""
+table2=""
 for prog in "$@"; do
     name=$(basename "$prog")
     echo "bench: $name" >&2
@@ -82,15 +91,19 @@ for prog in "$@"; do
     if have valgrind; then
         set -- "$@" -n valgrind "valgrind --tool=none -q $prog"
         cols="$cols valgrind"
+        set -- "$@" -n cachegrind "valgrind --tool=cachegrind --I1=32768,8,64 --D1=32768,8,64 --LL=8388608,16,64 --cachegrind-out-file=/dev/null -q $prog"
+        cols="$cols cachegrind"
     fi
     if [ "$emu_ok" = 1 ]; then
         set -- "$@" -n emu "$emu run --mode=se -q --stats=$out/$name.stats-timed.json -- $prog"
         cols="$cols emu"
+        set -- "$@" -n emu-tlb "$emu run --mode=se -q --timing=tlb --stats=$out/$name.stats-tlb.json -- $prog"
+        cols="$cols emu_tlb"
     fi
     hf=$out/$name.hyperfine.json
     hyperfine -N --style basic --runs "$runs" --warmup 1 --export-json "$hf" "$@" >&2
 
-    t_native=null t_qemu=null t_valgrind=null t_emu=null
+    t_native=null t_qemu=null t_valgrind=null t_cachegrind=null t_emu=null t_emu_tlb=null
     # shellcheck disable=SC2046 # one word per median
     set -- $(medians "$hf")
     for c in $cols; do
@@ -104,6 +117,21 @@ for prog in "$@"; do
     m_qemu=$(mips "$insns" "$t_qemu")
     m_valgrind=$(mips "$insns" "$t_valgrind")
     m_emu=$(mips "$insns" "$t_emu")
+    m_emu_tlb=$(mips "$insns" "$t_emu_tlb")
+    m_cachegrind=$(mips "$insns" "$t_cachegrind")
+    # translation timing: overhead over --timing=off in %, and emu tlb's time over cachegrind's
+    ovh=$(awk -v a="$t_emu_tlb" -v b="$t_emu" 'BEGIN { if (a == "null" || b == "null" || b + 0 == 0) print "null"; else printf "%.1f\n", (a / b - 1) * 100 }')
+    r_cg=$(div "$t_emu_tlb" "$t_cachegrind")
+    walks=null
+    if [ -f "$out/$name.stats-tlb.json" ]; then
+        walks=$(sed -n 's/.*"cpu0\.walks"[[:space:]]*:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$out/$name.stats-tlb.json" | head -n 1)
+        walks=${walks:-null}
+    fi
+    table2="$table2$(printf '%-9s %13s %11s | %8s %8s | %8s %8s | %8s | %8s %8s | %9s' "$name" "$(show "$insns" %d)" \
+        "$(show "$walks" %d)" "$(show "$t_emu" %.4f)" "$(show "$m_emu" %.0f)" "$(show "$t_emu_tlb" %.4f)" \
+        "$(show "$m_emu_tlb" %.0f)" "$(show "$ovh" %+.1f%%)" "$(show "$t_cachegrind" %.4f)" \
+        "$(show "$m_cachegrind" %.0f)" "$(show "$r_cg" %.2fx)")
+"
 
     table="$table$(printf '%-9s %13s | %8s %8s | %8s %8s | %8s %8s | %8s %8s | %9s %9s %9s' "$name" "$(show "$insns" %d)" \
         "$(show "$t_native" %.4f)" "$(show "$m_native" %.0f)" "$(show "$t_qemu" %.4f)" "$(show "$m_qemu" %.0f)" \
@@ -115,16 +143,21 @@ for prog in "$@"; do
       "qemu": {"seconds": %s, "mips": %s},
       "valgrind": {"seconds": %s, "mips": %s},
       "emu": {"seconds": %s, "mips": %s},
-      "emu_slowdown_vs_native": %s, "emu_slowdown_vs_qemu": %s, "emu_slowdown_vs_valgrind": %s}' \
+      "emu_slowdown_vs_native": %s, "emu_slowdown_vs_qemu": %s, "emu_slowdown_vs_valgrind": %s,
+      "cachegrind": {"seconds": %s, "mips": %s},
+      "emu_timing_tlb": {"seconds": %s, "mips": %s, "walks": %s},
+      "timing_tlb_overhead_percent": %s, "emu_timing_tlb_vs_cachegrind": %s}' \
         "$name" "$insns" "$runs" "$t_native" "$m_native" "$t_qemu" "$m_qemu" "$t_valgrind" "$m_valgrind" \
-        "$t_emu" "$m_emu" "$r_native" "$r_qemu" "$r_valgrind")
+        "$t_emu" "$m_emu" "$r_native" "$r_qemu" "$r_valgrind" "$t_cachegrind" "$m_cachegrind" \
+        "$t_emu_tlb" "$m_emu_tlb" "$walks" "$ovh" "$r_cg")
     json_items="$json_items${json_items:+,
     }$item"
 done
 
+load_after=$(loadavg)
 tmp=$out/results.json.tmp
-printf '{\n  "host_cpu": "%s",\n  "timing": "hyperfine median of %s runs after 1 warm-up",\n  "programs": [\n    %s\n  ]\n}\n' \
-    "$host_cpu" "$runs" "$json_items" > "$tmp"
+printf '{\n  "host_cpu": "%s",\n  "host_cpus": "%s",\n  "load_average_before": "%s",\n  "load_average_after": "%s",\n  "timing": "hyperfine median of %s runs after 1 warm-up",\n  "programs": [\n    %s\n  ]\n}\n' \
+    "$host_cpu" "$host_cpus" "$load_before" "$load_after" "$runs" "$json_items" > "$tmp"
 mv "$tmp" "$out/results.json"
 
 echo
@@ -134,4 +167,12 @@ printf '%-9s %13s | %17s | %17s | %17s | %17s | %s\n' "" "" "native" "qemu-x86_6
 printf '%-9s %13s | %8s %8s | %8s %8s | %8s %8s | %8s %8s | %9s %9s %9s\n' program instructions \
     s MIPS s MIPS s MIPS s MIPS native qemu valgrind
 printf '%s' "$table"
+echo
+echo "translation timing: emu --timing=tlb against --timing=off (issue 4: overhead at most +30%) and cachegrind"
+printf '%-9s %13s %11s | %17s | %17s | %8s | %17s | %s\n' "" "" "" "emu timing=off" "emu timing=tlb" "tlb" \
+    "cachegrind" "emu tlb"
+printf '%-9s %13s %11s | %8s %8s | %8s %8s | %8s | %8s %8s | %9s\n' program instructions "page walks" \
+    s MIPS s MIPS overhead s MIPS "/ cg time"
+printf '%s' "$table2"
+echo "host: $host_cpu, $host_cpus CPUs; load average $load_before before, $load_after after (other work skews the figures)"
 echo "(results: $out/results.json)"

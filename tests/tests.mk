@@ -6,7 +6,9 @@
 #   test-diff     tests/progs run natively and under $(EMU)        (DIFF_FILTER='arith*' runs some)
 #   test-csmith   csmith programs of tests/csmith/seeds.txt, natively and under $(EMU)
 #   test-cli      command-line contract and bad inputs
-#   test-asan     the ASan build and the unit, differential and CLI suites under it
+#   test-timing   end-to-end translation timing: tests/timing/tlbprog.c under --timing=tlb, stats JSON
+#                 checked against the model (miss ratios, huge pages, 5-level walks, fast-forward, ROI)
+#   test-asan     the ASan build and the unit, differential, CLI and timing suites under it
 #   test-long     slower suites: 300 more csmith seeds, the corpus at -O0/-O1/-O3/-Os, csmith under ASan
 #   fuzz          SEEDS=N (default 300) random csmith seeds (SEED_BASE=S to choose), failures kept in
 #                 build/fuzz/fail/
@@ -28,13 +30,13 @@ DIFF_EMU_TIMEOUT ?= 120
 DIFF_FILTER      ?=
 DIFF_FLAGS      = --timeout $(DIFF_TIMEOUT) --emu-timeout $(DIFF_EMU_TIMEOUT) $(if $(DIFF_FILTER),--filter '$(DIFF_FILTER)')
 
-TEST_SUITES := unit diff csmith cli asan-unit asan-diff asan-cli
+TEST_SUITES := unit diff csmith cli timing asan-unit asan-diff asan-cli asan-timing
 
 # Sub-makes build in parallel unless the user already chose a -j (then the jobserver is shared).
 NPROC     := $(shell nproc 2>/dev/null || echo 2)
 TEST_JOBS  = $(if $(filter -j%,$(MAKEFLAGS))$(findstring jobserver,$(MAKEFLAGS)),,-j$(NPROC))
 
-.PHONY: test test-unit test-diff test-csmith test-cli test-asan test-long test-progs-opt test-csmith-long \
+.PHONY: test test-unit test-diff test-csmith test-cli test-timing test-asan test-long test-progs-opt test-csmith-long \
         test-csmith-asan fuzz bench test-build
 
 # --- the whole run ---------------------------------------------------------------------------------
@@ -45,6 +47,7 @@ test: $(DEPS_STAMP) $(EMU)
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-diff TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-csmith TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-cli TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
+	@$(MAKE) --no-print-directory $(TEST_JOBS) test-timing TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-asan TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@tests/scripts/summary.sh $(TEST_RESULTS) $(TEST_SUITES)
 
@@ -126,6 +129,19 @@ test-cli: $(EMU) $(TEST_BUILD)/cli/test_cli $(TEST_BUILD)/cli/cliprog-static $(T
 	    --static $(TEST_BUILD)/cli/cliprog-static --dynamic $(TEST_BUILD)/cli/cliprog-dynamic \
 	    --work $(TEST_BUILD)/cli/work
 
+# --- translation timing, end to end -----------------------------------------------------------------
+$(TEST_BUILD)/timing/test_timing: tests/timing/test_timing.c $(HARNESS_COMMON) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(HARNESS_CFLAGS) -o $@ tests/timing/test_timing.c tests/common/proc.c -lcmocka -lm
+
+$(TEST_BUILD)/timing/tlbprog: tests/timing/tlbprog.c include/emu_roi.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	musl-gcc -static -O2 -w -Iinclude -o $@ $<
+
+test-timing: $(EMU) $(TEST_BUILD)/timing/test_timing $(TEST_BUILD)/timing/tlbprog
+	@$(RUN_SUITE) $(SUITE_PREFIX)timing $(TEST_BUILD)/timing/test_timing --emu $(EMU) \
+	    --prog $(TEST_BUILD)/timing/tlbprog
+
 # --- sanitizers ---------------------------------------------------------------------------------------
 # Build build-asan/emu, then run the unit, differential and CLI suites against it, so ASan and UBSan see
 # every corpus program. The results go with the others, prefixed asan-.
@@ -139,6 +155,7 @@ test-asan:
 	$(ASAN_MAKE) test-unit || st=1; \
 	$(ASAN_MAKE) test-diff || st=1; \
 	$(ASAN_MAKE) test-cli || st=1; \
+	$(ASAN_MAKE) test-timing || st=1; \
 	exit $$st
 
 # --- slower suites -------------------------------------------------------------------------------------
@@ -199,4 +216,5 @@ bench: $(DEPS_STAMP) $(EMU) $(BENCH_BINS)
 # Everything the suites need, built (handy before running test_diff by hand).
 test-build: $(EMU) $(UNIT_BINS) $(TEST_BUILD)/diff/test_diff $(TEST_BUILD)/cli/test_cli $(PROG_BINS) \
             $(TEST_BUILD)/progs.list $(CSMITH_BINS) $(TEST_BUILD)/csmith.list \
-            $(TEST_BUILD)/cli/cliprog-static $(TEST_BUILD)/cli/cliprog-dynamic
+            $(TEST_BUILD)/cli/cliprog-static $(TEST_BUILD)/cli/cliprog-dynamic \
+            $(TEST_BUILD)/timing/test_timing $(TEST_BUILD)/timing/tlbprog

@@ -179,7 +179,7 @@ int main(void)
     sieve();
     linked_list();
     printf("\nDone. Every load and store above went through the emulated MMU; try\n"
-           "  build/emu run --stats=stats.json -- build/progs/demo\n"
-           "to see the counters.\n");
+           "  build/emu run --timing=tlb --stats=stats.json -- build/progs/demo\n"
+           "for every counter, or --set tlb.dtlb_4k_entries=16 for a smaller dTLB.\n");
     return 0;
 }

@@ -218,10 +218,15 @@ int th_native(const void *code, size_t n, th_state_t *st)
     if (native_init() < 0 || n > 4096 - sizeof(native_prologue) - sizeof(native_epilogue))
         return -1;
     uint8_t *p = native_page;
-    memcpy(p, native_prologue, sizeof(native_prologue));
-    memcpy(p + sizeof(native_prologue), code, n);
-    memcpy(p + sizeof(native_prologue) + n, native_epilogue, sizeof(native_epilogue));
-    __builtin___clear_cache((char *)p, (char *)p + 4096);
+    static size_t loaded_n = (size_t)-1;
+    /* Rewriting the code page costs a pipeline flush per run: skip it when the code is the same. */
+    if (n != loaded_n || memcmp(p + sizeof(native_prologue), code, n)) {
+        memcpy(p, native_prologue, sizeof(native_prologue));
+        memcpy(p + sizeof(native_prologue), code, n);
+        memcpy(p + sizeof(native_prologue) + n, native_epilogue, sizeof(native_epilogue));
+        __builtin___clear_cache((char *)p, (char *)p + 4096);
+        loaded_n = n;
+    }
     st->flags = (st->flags & (FL_ARITH | FL_DF)) | 0x202;
     ((void (*)(th_state_t *))(uintptr_t)p)(st);
     return 0;

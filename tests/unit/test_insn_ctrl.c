@@ -171,7 +171,8 @@ static void test_cpuid(void **s)
     assert_true(R(R_RDX) & (1u << 8));  /* CX8 */
     assert_true(R(R_RDX) & (1u << 15)); /* CMOV */
     assert_true(R(R_RDX) & (1u << 26)); /* SSE2 */
-    assert_false(R(R_RDX) & (1u << 0)); /* no x87 yet */
+    assert_true(R(R_RDX) & (1u << 0));  /* FPU (x87) */
+    assert_true(R(R_RDX) & (1u << 24)); /* FXSR */
     assert_true(R(R_RCX) & (1u << 13)); /* CX16 */
     assert_true(R(R_RCX) & (1u << 23)); /* POPCNT */
     assert_false(R(R_RCX) & (1u << 27)); /* no OSXSAVE */
@@ -210,8 +211,8 @@ static void test_exceptions(void **s)
     th_reset(h);
     assert_int_equal(RUN_FAULT("\x0f\x0b", 1), X86_UD);               /* ud2 */
     assert_int_equal(h->c->rip, TH_CODE);
-    assert_int_equal(RUN_FAULT("\xd9\xe8", 1), X86_UD);               /* fld1: x87 not yet */
-    assert_int_equal(RUN_FAULT("\xf2\x0f\x58\xc1", 1), X86_UD);       /* addsd: not yet */
+    assert_int_equal(RUN_FAULT("\xd9\xd1", 1), X86_UD);               /* an undefined x87 encoding */
+    assert_int_equal(RUN_FAULT("\x66\x0f\x7c\xc1", 1), X86_UD);       /* haddpd: SSE3 */
     assert_int_equal(RUN_FAULT("\x0f\x01\xd0", 1), X86_UD);           /* xgetbv: OSXSAVE not advertised */
     assert_int_equal(RUN_FAULT("\xf0\x48\x01\xc8", 1), X86_UD);       /* lock on a register */
     assert_int_equal(RUN_FAULT("\x0f\x6f\xc1", 1), X86_UD);           /* MMX movq */

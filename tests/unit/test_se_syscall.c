@@ -26,7 +26,9 @@ typedef struct fx {
 static long sc(fx_t *f, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
     uint64_t a[6] = {a0, a1, a2, a3, a4, a5};
-    return se_do_syscall(f->se, f->c, nr, a);
+    long r = se_do_syscall(f->se, f->c, nr, a);
+    se_signal_deliver(f->se, f->c); /* the return to user mode, as se_syscall does */
+    return r;
 }
 #define SC0(f, nr) sc(f, nr, 0, 0, 0, 0, 0, 0)
 #define SC1(f, nr, a) sc(f, nr, (uint64_t)(a), 0, 0, 0, 0, 0)

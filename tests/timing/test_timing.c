@@ -1,0 +1,426 @@
+/* End-to-end tests of translation timing (cmocka): tests/timing/tlbprog.c runs under
+ * `emu run -q --timing=tlb --stats=FILE` with chosen TLB geometries, and the stats JSON must show
+ * what the model predicts: miss ratios of random accesses against the analytical value, far fewer
+ * dTLB misses and walks with 2 MiB pages, exactly one more PTE load per walk with 5-level paging
+ * when no paging-structure cache helps, identical JSON for identical runs, fast-forward and
+ * region-of-interest counts, and the refusals. docs/TIMING.md ("End-to-end experiments") lists the
+ * expected and measured values.
+ *
+ * Usage: test_timing --emu PATH --prog PATH [--verbose]   (run from the repository root)
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests/common/proc.h"
+
+static const char *emu = "build/emu";
+static const char *prog;
+static char *scratch;
+static int verbose;
+
+#define TIMEOUT 120.0
+#define NO_PWC "--set", "pwc.pde_entries=0", "--set", "pwc.pdpte_entries=0", "--set", "pwc.pml4e_entries=0", \
+               "--set", "pwc.pml5e_entries=0"
+
+/* One emulated run: its result and its stats JSON. */
+typedef struct emu_run {
+    struct run_result r;
+    char *json;
+    size_t json_len;
+} emu_run_t;
+
+/* Run `emu run -q --stats=F ARGS... -- prog PROG_ARGS...`: the arguments up to a "--" are emu's,
+ * the rest the program's (NULL ends the list). The stats file is read into run->json (NULL when
+ * the run wrote none). */
+static void run_emu(emu_run_t *run, const char *first, ...)
+{
+    static int seq;
+    char stats[4200], stats_opt[4300];
+    snprintf(stats, sizeof(stats), "%s/stats-%d.json", scratch, seq++);
+    snprintf(stats_opt, sizeof(stats_opt), "--stats=%s", stats);
+    char *argv[96];
+    int n = 0;
+    argv[n++] = (char *)emu;
+    argv[n++] = "run";
+    argv[n++] = "-q";
+    argv[n++] = stats_opt;
+    va_list ap;
+    va_start(ap, first);
+    int in_prog = 0;
+    for (const char *a = first; a && n < 94; a = va_arg(ap, const char *)) {
+        argv[n++] = (char *)a;
+        if (!in_prog && !strcmp(a, "--")) {
+            argv[n++] = (char *)prog;
+            in_prog = 1;
+        }
+    }
+    va_end(ap);
+    argv[n] = NULL;
+    memset(run, 0, sizeof(*run));
+    proc_run(&run->r, argv, NULL, NULL, scratch, TIMEOUT);
+    if (run->r.timed_out)
+        fail_msg("emu timed out after %.0f s", TIMEOUT);
+    if (run->r.signaled)
+        fail_msg("emu was killed by signal %d; stderr:\n%s", run->r.status - 128, run->r.err);
+    run->json = read_file(stats, &run->json_len);
+    unlink(stats);
+    if (verbose) {
+        for (int i = 0; argv[i]; i++)
+            fprintf(stderr, "%s ", argv[i]);
+        fprintf(stderr, "-> %d\n", run->r.status);
+    }
+}
+
+static void run_free(emu_run_t *run)
+{
+    run_result_free(&run->r);
+    free(run->json);
+}
+
+/* The run exited 0 and wrote its stats. */
+static void assert_ok(const emu_run_t *run)
+{
+    if (run->r.status != 0)
+        fail_msg("emu exited with %d; stderr:\n%s", run->r.status, run->r.err);
+    if (!run->json)
+        fail_msg("no stats file written");
+}
+
+/* Counter `name` of the run's stats JSON (a flat object of "name": integer). */
+static uint64_t stat_of(const emu_run_t *run, const char *name)
+{
+    char key[256];
+    snprintf(key, sizeof(key), "\"%s\":", name);
+    const char *p = run->json ? strstr(run->json, key) : NULL;
+    if (!p)
+        fail_msg("counter %s is not in the stats JSON", name);
+    return strtoull(p + strlen(key), NULL, 10);
+}
+
+static void log_value(const char *what, double expected, double measured)
+{
+    printf("    %-52s expected %8.4f  measured %8.4f\n", what, expected, measured);
+}
+
+/* (a) Uniformly random loads over N distinct pages with a fully associative LRU dTLB of E entries
+ * and no STLB: every page is equally likely to be any of the E most recently used, so a load hits
+ * with probability E/N and the miss ratio is 1 - E/N (exact in expectation, for independent
+ * uniform references; 200000 loads leave a standard deviation near 0.001). The region of interest
+ * holds only the loads (the loop keeps everything else in registers): dTLB lookups == loads. */
+static void check_random(unsigned e, unsigned n)
+{
+    const unsigned iters = 200000;
+    char ent[64], ways[64], nstr[16], istr[16];
+    snprintf(ent, sizeof(ent), "tlb.dtlb_4k_entries=%u", e);
+    snprintf(ways, sizeof(ways), "tlb.dtlb_4k_ways=%u", e);
+    snprintf(nstr, sizeof(nstr), "%u", n);
+    snprintf(istr, sizeof(istr), "%u", iters);
+    emu_run_t run;
+    run_emu(&run, "--timing=tlb", "--fast-forward=roi", "--set", "tlb.stlb_entries=0", "--set", ent, "--set", ways,
+            "--", "random", nstr, istr, NULL);
+    assert_ok(&run);
+    uint64_t hits = stat_of(&run, "cpu0.dtlb.hits"), misses = stat_of(&run, "cpu0.dtlb.misses");
+    assert_int_equal(hits + misses, iters);
+    assert_int_equal(stat_of(&run, "cpu0.stlb.hits"), 0);
+    assert_int_equal(stat_of(&run, "cpu0.dtlb.misses_4k"), misses);
+    /* Every dTLB miss walks (no STLB); the iTLB's misses walk too. */
+    assert_true(stat_of(&run, "cpu0.walks") >= misses);
+    double expected = 1.0 - (double)e / n, measured = (double)misses / (double)(hits + misses);
+    char what[128];
+    snprintf(what, sizeof(what), "dTLB miss ratio, E=%u fully assoc., N=%u pages", e, n);
+    log_value(what, expected, measured);
+    if (fabs(measured - expected) > 0.01)
+        fail_msg("%s: expected %.4f, measured %.4f", what, expected, measured);
+    run_free(&run);
+}
+
+static void test_random_miss_ratio(void **state)
+{
+    (void)state;
+    check_random(16, 64);  /* 0.75 */
+    check_random(32, 48);  /* 0.3333 */
+    check_random(8, 128);  /* 0.9375 */
+    check_random(64, 80);  /* 0.2 */
+}
+
+/* The same law per set for the default (set-associative) geometry: N consecutive pages spread
+ * evenly over the sets, so a set of W ways sees N/S pages and misses 1 - W/(N/S) of its loads.
+ * dTLB 64 entries 4-way (16 sets), 2048 pages: 1 - 4/128. The STLB (1536 entries, 12-way, 128
+ * sets: 16 pages a set) sees only the dTLB's misses, which are slightly biased against recently
+ * used pages, so its hit ratio is a little below 12/16; a looser tolerance. */
+static void test_random_set_associative(void **state)
+{
+    (void)state;
+    emu_run_t run;
+    run_emu(&run, "--timing=tlb", "--fast-forward=roi", "--", "random", "2048", "200000", NULL);
+    assert_ok(&run);
+    uint64_t hits = stat_of(&run, "cpu0.dtlb.hits"), misses = stat_of(&run, "cpu0.dtlb.misses");
+    assert_int_equal(hits + misses, 200000);
+    double expected = 1.0 - 4.0 / 128, measured = (double)misses / 200000.0;
+    log_value("dTLB miss ratio, 64 entries 4-way, N=2048 pages", expected, measured);
+    assert_true(fabs(measured - expected) < 0.01);
+    uint64_t shits = stat_of(&run, "cpu0.stlb.hits"), smisses = stat_of(&run, "cpu0.stlb.misses");
+    assert_int_equal(shits + smisses, misses + stat_of(&run, "cpu0.itlb.misses"));
+    double sexp = 12.0 / 16, smeas = (double)shits / (double)(shits + smisses);
+    log_value("STLB hit ratio, 1536 entries 12-way, N=2048 pages", sexp, smeas);
+    assert_true(fabs(smeas - sexp) < 0.03);
+    run_free(&run);
+}
+
+/* (b) A 16 MiB buffer swept 4 times one word per 4 KiB page: with 4 KiB pages every access
+ * misses the dTLB (4096 pages >> 64 + 1536 entries); with madvise(MADV_HUGEPAGE) the buffer is 8
+ * 2 MiB pages, which the 32-entry 2 MiB dTLB holds after their first touch. */
+static void test_huge_pages_cut_misses(void **state)
+{
+    (void)state;
+    emu_run_t plain, huge, never, always;
+    run_emu(&plain, "--timing=tlb", "--", "sweep", "16", "4", "plain", NULL);
+    run_emu(&huge, "--timing=tlb", "--", "sweep", "16", "4", "huge", NULL);
+    run_emu(&never, "--timing=tlb", "--set", "se.thp=never", "--", "sweep", "16", "4", "huge", NULL);
+    run_emu(&always, "--timing=tlb", "--set", "se.thp=always", "--", "sweep", "16", "4", "plain", NULL);
+    assert_ok(&plain);
+    assert_ok(&huge);
+    assert_ok(&never);
+    assert_ok(&always);
+    /* The program's output does not depend on the page size. */
+    assert_string_equal(plain.r.out, huge.r.out);
+    uint64_t pm = stat_of(&plain, "cpu0.dtlb.misses"), hm = stat_of(&huge, "cpu0.dtlb.misses");
+    uint64_t pw = stat_of(&plain, "cpu0.walks"), hw = stat_of(&huge, "cpu0.walks");
+    printf("    sweep 16 MiB x 4: dTLB misses %llu (4 KiB) vs %llu (2 MiB), walks %llu vs %llu\n",
+           (unsigned long long)pm, (unsigned long long)hm, (unsigned long long)pw, (unsigned long long)hw);
+    assert_true(pm >= 5 * 4096);   /* the write pass and 4 read passes, 4096 pages each */
+    assert_true(hm * 100 < pm);
+    assert_true(hw * 100 < pw);
+    assert_int_equal(stat_of(&plain, "cpu0.dtlb.misses_2m"), 0);
+    assert_int_equal(stat_of(&huge, "cpu0.dtlb.misses_2m"), 8);
+    assert_int_equal(stat_of(&huge, "se.thp_faults"), 8);
+    assert_int_equal(stat_of(&plain, "se.thp_faults"), 0);
+    /* se.thp=never ignores the advice; se.thp=always needs none. */
+    assert_int_equal(stat_of(&never, "se.thp_faults"), 0);
+    assert_true(stat_of(&never, "cpu0.dtlb.misses") >= 5 * 4096);
+    assert_int_equal(stat_of(&always, "se.thp_faults"), 8);
+    assert_true(stat_of(&always, "cpu0.dtlb.misses") * 100 < pm);
+    assert_true(stat_of(&always, "cpu0.dtlb.misses_2m") >= 8);
+    run_free(&plain);
+    run_free(&huge);
+    run_free(&never);
+    run_free(&always);
+}
+
+/* MAP_HUGETLB | MAP_HUGE_1GB on a 2 GiB machine: the 1 GiB dTLB holds the whole buffer. */
+static void test_hugetlb_1g(void **state)
+{
+    (void)state;
+    emu_run_t run;
+    run_emu(&run, "--timing=tlb", "--set", "machine.mem_per_node=2G", "--", "hugetlb1g", NULL);
+    assert_ok(&run);
+    assert_non_null(strstr(run.r.out, "hugetlb 1g: sum"));
+    assert_int_equal(stat_of(&run, "se.hugetlb_faults"), 1);
+    /* One miss, and possibly the walk again of the first store through the clean entry (to set
+     * the dirty bit), which the by-size counters count as a fill. */
+    uint64_t m1g = stat_of(&run, "cpu0.dtlb.misses_1g");
+    assert_true(m1g >= 1 && m1g <= 2);
+    assert_int_equal(stat_of(&run, "cpu0.dtlb.misses_2m"), 0);
+    assert_true(stat_of(&run, "cpu0.dtlb.misses") < 10);
+    run_free(&run);
+}
+
+/* (c) Without paging-structure caches a walk loads one entry per level: 5-level paging adds
+ * exactly one load to every walk (4 KiB pages: 4 -> 5; 2 MiB pages: 3 -> 4), faulting walks
+ * included, and the number of walks does not change. */
+static void check_levels(const char *what, uint64_t min_walks, const char *a1, const char *a2, const char *a3,
+                         const char *a4)
+{
+    emu_run_t l4, l5;
+    run_emu(&l4, "--timing=tlb", NO_PWC, "--set", "tlb.stlb_entries=0", "--set", "machine.paging_levels=4", "--",
+            a1, a2, a3, a4, NULL);
+    run_emu(&l5, "--timing=tlb", NO_PWC, "--set", "tlb.stlb_entries=0", "--set", "machine.paging_levels=5", "--",
+            a1, a2, a3, a4, NULL);
+    assert_ok(&l4);
+    assert_ok(&l5);
+    uint64_t w4 = stat_of(&l4, "cpu0.walks"), w5 = stat_of(&l5, "cpu0.walks");
+    uint64_t p4 = stat_of(&l4, "cpu0.pte_loads"), p5 = stat_of(&l5, "cpu0.pte_loads");
+    printf("    %s: walks %llu / %llu, PTE loads per walk %.4f (4 levels) %.4f (5 levels)\n", what,
+           (unsigned long long)w4, (unsigned long long)w5, (double)p4 / (double)w4, (double)p5 / (double)w5);
+    assert_true(w4 >= min_walks);
+    assert_int_equal(w4, w5);
+    assert_int_equal(p5 - p4, w4);
+    assert_int_equal(stat_of(&l5, "cpu0.pte_loads.pml5e"), w5);
+    assert_int_equal(stat_of(&l4, "cpu0.pte_loads.pml5e"), 0);
+    assert_int_equal(stat_of(&l4, "cpu0.pwc.hits") + stat_of(&l5, "cpu0.pwc.hits"), 0);
+    run_free(&l4);
+    run_free(&l5);
+}
+
+static void test_five_level_one_more_load(void **state)
+{
+    (void)state;
+    check_levels("random 512 pages, 4 KiB", 10000, "random", "512", "20000", NULL);
+    check_levels("sweep 16 MiB, 2 MiB pages", 8, "sweep", "16", "2", "huge");
+}
+
+/* (d) Identical runs give byte-identical JSON (random replacement is seeded). */
+static void test_deterministic(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 2; k++) {
+        emu_run_t a, b;
+        if (k == 0) {
+            run_emu(&a, "--timing=tlb", "--", "sweep", "8", "2", "huge", NULL);
+            run_emu(&b, "--timing=tlb", "--", "sweep", "8", "2", "huge", NULL);
+        } else {
+            run_emu(&a, "--timing=tlb", "--set", "tlb.replacement=random", "--", "random", "300", "50000", NULL);
+            run_emu(&b, "--timing=tlb", "--set", "tlb.replacement=random", "--", "random", "300", "50000", NULL);
+        }
+        assert_ok(&a);
+        assert_ok(&b);
+        assert_true(stat_of(&a, "sim.cycles") > 0);
+        assert_int_equal(a.json_len, b.json_len);
+        assert_memory_equal(a.json, b.json, a.json_len);
+        run_free(&a);
+        run_free(&b);
+    }
+}
+
+/* Timing changes no result: the same output and instruction count with --timing=off and tlb. */
+static void test_timing_invisible(void **state)
+{
+    (void)state;
+    emu_run_t off, tlb;
+    run_emu(&off, "--timing=off", "--", "random", "100", "30000", NULL);
+    run_emu(&tlb, "--timing=tlb", "--", "random", "100", "30000", NULL);
+    assert_ok(&off);
+    assert_ok(&tlb);
+    assert_string_equal(off.r.out, tlb.r.out);
+    assert_int_equal(stat_of(&off, "sim.instructions"), stat_of(&tlb, "sim.instructions"));
+    assert_int_equal(stat_of(&off, "sim.cycles"), 0);
+    assert_int_equal(stat_of(&off, "cpu0.dtlb.misses"), 0);
+    assert_true(stat_of(&tlb, "sim.cycles") >= stat_of(&tlb, "sim.instructions"));
+    run_free(&off);
+    run_free(&tlb);
+}
+
+/* (e) --fast-forward=N: the first N instructions are not counted. */
+static void test_fast_forward_n(void **state)
+{
+    (void)state;
+    emu_run_t all;
+    run_emu(&all, "--timing=tlb", "--", "random", "64", "20000", NULL);
+    assert_ok(&all);
+    uint64_t total = stat_of(&all, "sim.instructions");
+    const char *ns[] = {"1000", "54321"};
+    for (int k = 0; k < 2; k++) {
+        char opt[64];
+        snprintf(opt, sizeof(opt), "--fast-forward=%s", ns[k]);
+        emu_run_t ff;
+        run_emu(&ff, "--timing=tlb", opt, "--", "random", "64", "20000", NULL);
+        assert_ok(&ff);
+        assert_string_equal(ff.r.out, all.r.out);
+        assert_int_equal(stat_of(&ff, "sim.instructions"), total - strtoull(ns[k], NULL, 10));
+        assert_true(stat_of(&ff, "sim.cycles") < stat_of(&all, "sim.cycles"));
+        run_free(&ff);
+    }
+    run_free(&all);
+}
+
+/* (e) --fast-forward=roi: the counters cover the marked loop, 3N + 1 instructions (mov; N times
+ * add, dec, jnz) give or take the markers and the compiler's register set-up, and the program's
+ * output is the native one. */
+static void test_roi(void **state)
+{
+    (void)state;
+    const uint64_t n = 100000;
+    emu_run_t run;
+    run_emu(&run, "--timing=tlb", "--fast-forward=roi", "--", "loop", "100000", NULL);
+    assert_ok(&run);
+    uint64_t insns = stat_of(&run, "sim.instructions");
+    printf("    ROI of a 3N+1-instruction loop, N=%llu: sim.instructions %llu\n", (unsigned long long)n,
+           (unsigned long long)insns);
+    assert_true(insns >= 3 * n + 1 && insns <= 3 * n + 4);
+    assert_int_equal(stat_of(&run, "sim.roi_ends"), 1);
+    assert_int_equal(stat_of(&run, "cpu0.dtlb.misses"), 0);
+    assert_true(stat_of(&run, "sim.cycles") >= 3 * n);
+    struct run_result native;
+    char *argv[] = {(char *)prog, "loop", "100000", NULL};
+    proc_run(&native, argv, NULL, NULL, scratch, TIMEOUT);
+    assert_int_equal(native.status, 0);
+    assert_string_equal(native.out, run.r.out);
+    run_result_free(&native);
+    /* The begin marker ran once (it is counted although the counters restart there). */
+    uint64_t begins = stat_of(&run, "sim.roi_begins");
+    run_free(&run);
+    if (begins != 1)
+        fail_msg("sim.roi_begins is %llu, expected 1 (the reset at EMU_ROI_BEGIN zeroes it?)",
+                 (unsigned long long)begins);
+}
+
+/* (f) Refusals: --timing=full (not implemented) and a TLB geometry that cannot be built. */
+static void test_refusals(void **state)
+{
+    (void)state;
+    emu_run_t full, geo;
+    run_emu(&full, "--timing=full", "--", "loop", "10", NULL);
+    assert_int_equal(full.r.status, 125);
+    assert_int_equal(full.r.out_len, 0);
+    assert_null(full.json);
+    assert_non_null(strstr(full.r.err, "emu:"));
+    assert_non_null(strstr(full.r.err, "full"));
+    run_emu(&geo, "--timing=tlb", "--set", "tlb.dtlb_4k_ways=3", "--", "loop", "10", NULL);
+    assert_int_equal(geo.r.status, 125);
+    assert_int_equal(geo.r.out_len, 0);
+    assert_null(geo.json);
+    assert_non_null(strstr(geo.r.err, "emu:"));
+    assert_non_null(strstr(geo.r.err, "tlb."));
+    assert_non_null(strstr(geo.r.err, "dtlb_4k"));
+    run_free(&full);
+    run_free(&geo);
+}
+
+int main(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--emu") && i + 1 < argc)
+            emu = argv[++i];
+        else if (!strcmp(argv[i], "--prog") && i + 1 < argc)
+            prog = argv[++i];
+        else if (!strcmp(argv[i], "--verbose"))
+            verbose = 1;
+        else {
+            fprintf(stderr, "usage: %s --emu PATH --prog PATH [--verbose]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (!prog) {
+        fprintf(stderr, "%s: --prog is required (tests/timing/tlbprog.c, built static)\n", argv[0]);
+        return 2;
+    }
+    scratch = make_scratch_dir("timing");
+    if (!scratch)
+        return 2;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_random_miss_ratio),
+        cmocka_unit_test(test_random_set_associative),
+        cmocka_unit_test(test_huge_pages_cut_misses),
+        cmocka_unit_test(test_hugetlb_1g),
+        cmocka_unit_test(test_five_level_one_more_load),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_timing_invisible),
+        cmocka_unit_test(test_fast_forward_n),
+        cmocka_unit_test(test_roi),
+        cmocka_unit_test(test_refusals),
+    };
+    int rc = cmocka_run_group_tests_name("timing", tests, NULL, NULL);
+    remove_flat_dir(scratch);
+    return rc;
+}

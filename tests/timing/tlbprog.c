@@ -1,0 +1,118 @@
+/* The workload of the end-to-end timing tests (tests/timing/test_timing.c): small experiments on
+ * the translation model, each selected by argv[1]. Built with musl-gcc -static -O2 -Iinclude; it
+ * runs natively too (the region-of-interest markers are NOPs there) and prints only values that do
+ * not depend on where it runs.
+ *
+ *   random N ITERS      N distinct 4 KiB pages touched once, then ITERS loads at pages chosen by a
+ *                       fixed-seed LCG, between EMU_ROI_BEGIN/END; the loop body keeps everything
+ *                       in registers, so the region's only data accesses are those ITERS loads
+ *   sweep MIB PASSES A  a MIB MiB buffer, 2 MiB aligned, with madvise(MADV_HUGEPAGE) when A is
+ *                       "huge" ("plain": none), written once, then PASSES passes reading one
+ *                       word per 4 KiB page
+ *   loop N              a loop of exactly 3N + 1 instructions between the markers (the count of
+ *                       sim.instructions under --fast-forward=roi)
+ *   hugetlb1g           a MAP_HUGETLB | MAP_HUGE_1GB mapping touched every 16 MiB (emu only: a
+ *                       Linux host without a 1 GiB pool refuses the mapping; prints "no pool")
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "emu_roi.h"
+
+#ifndef MADV_HUGEPAGE
+#define MADV_HUGEPAGE 14
+#endif
+#ifndef MAP_HUGETLB
+#define MAP_HUGETLB 0x40000
+#endif
+#define MAP_HUGE_1GB_ (30 << 26)
+
+#define PG 4096ul
+#define HP (2ul << 20)
+
+static int random_pages(unsigned long n, unsigned long iters)
+{
+    uint8_t *buf = mmap(NULL, n * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (buf == MAP_FAILED)
+        return 1;
+    for (unsigned long i = 0; i < n; i++)
+        buf[i * PG + (i * 64) % PG] = (uint8_t)i;
+    uint64_t x = 12345, sum = 0;
+    EMU_ROI_BEGIN();
+    for (unsigned long i = 0; i < iters; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull; /* Knuth's MMIX LCG */
+        uint64_t page = (x >> 33) % n;
+        sum += buf[page * PG + ((x >> 20) & 0xff8)];
+    }
+    EMU_ROI_END();
+    printf("random %lu pages %lu loads: sum %llu\n", n, iters, (unsigned long long)sum);
+    return 0;
+}
+
+static int sweep(unsigned long mib, unsigned long passes, int huge)
+{
+    unsigned long len = mib << 20;
+    uint8_t *raw = mmap(NULL, len + HP, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED)
+        return 1;
+    uint8_t *buf = (uint8_t *)(((uintptr_t)raw + HP - 1) & ~(HP - 1));
+    int adv = huge ? madvise(buf, len, MADV_HUGEPAGE) : 0;
+    for (unsigned long o = 0; o < len; o += PG)
+        buf[o] = (uint8_t)(o >> 12);
+    uint64_t sum = 0;
+    for (unsigned long p = 0; p < passes; p++)
+        for (unsigned long o = 0; o < len; o += PG)
+            sum += buf[o + (p * 8) % PG];
+    printf("sweep %lu MiB x %lu (madvise %d): sum %llu\n", mib, passes, adv, (unsigned long long)sum);
+    return 0;
+}
+
+static int loop(unsigned long n)
+{
+    uint64_t x = 0;
+    EMU_ROI_BEGIN();
+    __asm__ __volatile__("mov %1, %%rcx\n"
+                         "1: add $3, %0\n"
+                         "dec %%rcx\n"
+                         "jnz 1b\n"
+                         : "+r"(x)
+                         : "r"(n)
+                         : "rcx", "cc");
+    EMU_ROI_END();
+    printf("loop %lu: %llu\n", n, (unsigned long long)x);
+    return 0;
+}
+
+static int hugetlb1g(void)
+{
+    unsigned long len = 1ul << 30;
+    uint8_t *buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_1GB_,
+                        -1, 0);
+    if (buf == MAP_FAILED) {
+        printf("no pool\n");
+        return 0;
+    }
+    uint64_t sum = 0;
+    for (int p = 0; p < 4; p++)
+        for (unsigned long o = 0; o < len; o += 16ul << 20)
+            sum += (buf[o + p] += 1);
+    printf("hugetlb 1g: sum %llu\n", (unsigned long long)sum);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 4 && !strcmp(argv[1], "random"))
+        return random_pages(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0));
+    if (argc >= 5 && !strcmp(argv[1], "sweep"))
+        return sweep(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0), !strcmp(argv[4], "huge"));
+    if (argc >= 3 && !strcmp(argv[1], "loop"))
+        return loop(strtoul(argv[2], NULL, 0));
+    if (argc >= 2 && !strcmp(argv[1], "hugetlb1g"))
+        return hugetlb1g();
+    fprintf(stderr, "usage: %s random N ITERS | sweep MIB PASSES huge|plain | loop N | hugetlb1g\n", argv[0]);
+    return 2;
+}
