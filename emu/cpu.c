@@ -116,6 +116,26 @@ void cpu_tlb_use(cpu_t *c, tlb_entry_t *te, enum tlb_kind kind)
     c->rep_te[side] = (te->flags & TLB_F_STLB) ? NULL : te;
 }
 
+void cpu_flush_range(cpu_t *c, uint64_t va, uint64_t len, uint64_t stride)
+{
+    for (unsigned i = 0; i < TC_SIZE; i++) {
+        if (c->tc_r[i].page - va < len)
+            c->tc_r[i].page = TC_INVALID;
+        if (c->tc_w[i].page - va < len)
+            c->tc_w[i].page = TC_INVALID;
+        if (c->tc_x[i].page - va < len)
+            c->tc_x[i].page = TC_INVALID;
+    }
+    if (c->tlb) {
+        cpu_tlb_sync(c);
+        for (uint64_t a = 0; a < len; a += stride) {
+            tlb_invlpg(c->tlb, va + a, c->mmu.pcid);
+            if (c->walker)
+                mmu_invlpg(c->walker, va + a, c->mmu.pcid);
+        }
+    }
+}
+
 /* Fill the translation cache of kind acc for the page of va. */
 static void tc_fill(cpu_t *c, uint64_t va, enum mmu_access acc, uint8_t *host, tlb_entry_t *te)
 {

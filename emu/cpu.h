@@ -223,6 +223,10 @@ uint8_t *mem_read_ptr(cpu_t *c, uint64_t va, int n);
 void cpu_flush_tlb(cpu_t *c);
 /* Drop cached translations of one page. */
 void cpu_flush_page(cpu_t *c, uint64_t va);
+/* Drop the cached translations of [va, va + len): every translation-cache entry in the range, and
+ * one invalidation of the modelled TLBs per stride bytes (stride = the page size: a 2 MiB page
+ * changed is one INVLPG, as on hardware). */
+void cpu_flush_range(cpu_t *c, uint64_t va, uint64_t len, uint64_t stride);
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)

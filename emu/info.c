@@ -4,6 +4,20 @@
 
 #include "emu/emu.h"
 
+/* "N entries W-way" (or fully associative / none) for one array of the configuration. */
+static void print_array(FILE *f, const char *name, int64_t entries, int64_t ways)
+{
+    if (entries == 0) {
+        fprintf(f, "  %-12s none\n", name);
+        return;
+    }
+    if (ways >= entries)
+        fprintf(f, "  %-12s %lld entries, fully associative\n", name, (long long)entries);
+    else
+        fprintf(f, "  %-12s %lld entries, %lld-way (%lld sets)\n", name, (long long)entries, (long long)ways,
+                (long long)(entries / ways));
+}
+
 /* The SLIT distance between nodes a and b. */
 static int node_distance(const config_t *cfg, int a, int b)
 {
@@ -53,5 +67,29 @@ void emu_print_info(const config_t *cfg, FILE *f)
     int levels = (int)config_get(cfg, CFG_machine_paging_levels);
     fprintf(f, "paging: %d-level (%d-bit virtual addresses%s)\n", levels, levels == 5 ? 57 : 48,
             levels == 5 ? ", CR4.LA57" : "");
+    static const char *const repl[] = {"LRU", "tree-PLRU", "random"};
+    fprintf(f, "TLBs (per CPU; %s replacement; L1 hit +%lld cycles, STLB %lld cycles):\n",
+            repl[config_get(cfg, CFG_tlb_replacement) % 3], (long long)config_get(cfg, CFG_tlb_l1_latency),
+            (long long)config_get(cfg, CFG_tlb_stlb_latency));
+#define ARR(label, k) print_array(f, label, config_get(cfg, CFG_tlb_##k##_entries), config_get(cfg, CFG_tlb_##k##_ways))
+    ARR("iTLB 4K", itlb_4k);
+    ARR("iTLB 2M", itlb_2m);
+    ARR("iTLB 1G", itlb_1g);
+    ARR("dTLB 4K", dtlb_4k);
+    ARR("dTLB 2M", dtlb_2m);
+    ARR("dTLB 1G", dtlb_1g);
+    ARR("STLB 4K+2M", stlb);
+    ARR("STLB 1G", stlb_1g);
+#undef ARR
+    fprintf(f, "page-walk caches (lookup %lld cycles; PTE load %lld cycles):\n", (long long)config_get(cfg, CFG_pwc_latency),
+            (long long)config_get(cfg, CFG_walk_pte_load_cycles));
+#define PWC(label, k) print_array(f, label, config_get(cfg, CFG_pwc_##k##_entries), config_get(cfg, CFG_pwc_##k##_ways))
+    PWC("PDE", pde);
+    PWC("PDPTE", pdpte);
+    PWC("PML4E", pml4e);
+    if (levels == 5)
+        PWC("PML5E", pml5e);
+#undef PWC
+    fprintf(f, "caches, DRAM: not modelled yet (--timing=full)\n");
     fprintf(f, "configuration: %s\n", cfg->source);
 }

@@ -192,8 +192,24 @@ static void flushq_page(se_proc_t *se, flushq_t *q, uint64_t va)
     se_flush(se, va, 1);
 }
 
-/* A huge leaf changed: the translation caches hold its 4 KiB pieces, so flush everything. */
-static void flushq_huge(flushq_t *q) { q->full = 1; }
+/* A huge leaf at va of the given size changed: one INVLPG-like flush of the whole page (the
+ * translation caches hold its 4 KiB pieces; cpu_flush_range drops them all), as Linux's
+ * flush_tlb_range does with a huge-page stride; past 32 flushes, one full flush. */
+static void flushq_huge(se_proc_t *se, flushq_t *q, uint64_t va, uint64_t size)
+{
+    if (q->full)
+        return;
+    if (++q->n > 32) {
+        q->full = 1;
+        return;
+    }
+    machine_t *m = se->m;
+    if (!m || !m->cpus)
+        return;
+    for (int i = 0; i < m->nr_cpus; i++)
+        if (m->cpus[i])
+            cpu_flush_range(m->cpus[i], va & ~(size - 1), size, size);
+}
 
 static void flushq_done(se_proc_t *se, flushq_t *q)
 {
@@ -416,7 +432,7 @@ static void zap_fn(se_proc_t *se, uint64_t va, uint64_t *pte, uint64_t size, voi
         se_frame_free_run(se, leaf_pa(e, size), size);
         if (e & PTE_SW_THP)
             deposit_release(se);
-        flushq_huge(arg);
+        flushq_huge(se, arg, va, size);
         return;
     }
     if (e & (PTE_P | PTE_SW_PROTNONE))
@@ -850,7 +866,12 @@ int se_handle_fault(se_proc_t *se, uint64_t va, uint32_t err)
             return 0;
         }
         *pte = ne;
-        se_flush(se, va & ~(size - 1), size / SE_PAGE);
+        if (size > SE_PAGE) {
+            for (int i = 0; se->m && se->m->cpus && i < se->m->nr_cpus; i++)
+                cpu_flush_range(se->m->cpus[i], va & ~(size - 1), size, size);
+        } else {
+            se_flush(se, va, 1);
+        }
         if (!se->in_loader)
             se->st.demand_faults++;
         return 1;
@@ -1149,7 +1170,7 @@ static void prot_fn(se_proc_t *se, uint64_t va, uint64_t *pte, uint64_t size, vo
     if (ne != e) {
         *pte = ne;
         if (size > SE_PAGE)
-            flushq_huge(&p->q);
+            flushq_huge(se, &p->q, va, size);
         else
             flushq_page(se, &p->q, va);
     }
@@ -1217,7 +1238,7 @@ static void collect_fn(se_proc_t *se, uint64_t va, uint64_t *pte, uint64_t size,
     m->v[m->n++] = (moved_t){va, *pte, size};
     *pte = 0;
     if (size > SE_PAGE)
-        flushq_huge(&m->q);
+        flushq_huge(se, &m->q, va, size);
     else
         flushq_page(se, &m->q, va);
 }

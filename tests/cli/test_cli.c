@@ -471,6 +471,12 @@ static void info_numactl_layout(void **s)
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         if (!strstr(r.out, want[i]))
             fail_msg("emu info output lacks '%s':\n%s", want[i], r.out);
+    if (!strstr(r.out, "dTLB 4K      64 entries, 4-way (16 sets)") || !strstr(r.out, "STLB 4K+2M   1536 entries, 12-way"))
+        fail_msg("emu info does not list the TLBs:\n%s", r.out);
+    run_result_free(&r);
+    run_emu(&r, "info", "--set", "tlb.dtlb_4k_entries=16", "--set", "tlb.dtlb_4k_ways=16", NULL);
+    if (r.status != 0 || !strstr(r.out, "dTLB 4K      16 entries, fully associative"))
+        fail_msg("status %d, output:\n%s", r.status, r.out);
     run_result_free(&r);
     run_emu(&r, "info", "--set", "machine.nodes_per_socket=2", "--set", "machine.sockets=2", NULL);
     if (r.status != 0 || !strstr(r.out, "available: 4 nodes (0-3)") || !strstr(r.out, "  0:  10  11  21  21 \n"))
