@@ -46,6 +46,8 @@ help:
 	@echo "make test-long  slower suites"
 	@echo "make bench      MIPS and ratios against native, qemu-x86_64 and valgrind"
 	@echo "make fuzz       hundreds of csmith programs, native against emu (SEEDS=N, default 300)"
+	@echo "make fuzz-decoder  libFuzzer on the decoder and handlers (FUZZ_SECONDS=N, default 60; clang)"
+	@echo "make census     regenerate docs/OPCODES.md, the opcode census, from the decoder"
 	@echo "make deps       install the Debian packages emu needs (scripts/install-deps.sh)"
 	@echo "make clean      remove build folders"
 
@@ -88,7 +90,7 @@ run: $(DEPS_STAMP) $(EMU) $(DEMO_BIN)
 	$(EMU) run --mode=se --timing=tlb -- $(DEMO_BIN)
 
 clean:
-	rm -rf build build-asan build-debug
+	rm -rf build build-asan build-debug build-fuzz
 
 -include tests/tests.mk
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

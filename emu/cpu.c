@@ -16,7 +16,7 @@
  *
  * Exceptions. cpu_fault() longjmps to the run loop, which rewinds rip to the faulting instruction,
  * counts the instructions of the block that retired before it and hands the exception to the
- * machine (SE mode: a signal).
+ * machine (SE mode: a signal; full-system mode: delivery through the IDT, emu/interrupt.c).
  */
 #include "emu/cpu.h"
 
@@ -58,11 +58,16 @@ static void tc_invalidate(tc_entry_t *t)
         t[i].page = TC_INVALID;
 }
 
-void cpu_flush_tlb(cpu_t *c)
+void cpu_flush_tc(cpu_t *c)
 {
     tc_invalidate(c->tc_r);
     tc_invalidate(c->tc_w);
     tc_invalidate(c->tc_x);
+}
+
+void cpu_flush_tlb(cpu_t *c)
+{
+    cpu_flush_tc(c);
     /* The modelled TLBs and paging-structure caches see the same flush (MOV CR3 without PCIDs),
      * kept coherent even while timing is off so that a fast-forward switch finds them right. */
     if (c->tlb) {
@@ -223,6 +228,8 @@ static uint8_t *translate_timed(cpu_t *c, uint64_t va, enum mmu_access acc, int 
             tlb_mark_dirty(c->tlb, va, pcid);
         tlb_payload_t p;
         enum tlb_size size = mmu_tlb_payload(&w.r, (uint64_t)(uintptr_t)hb, &p);
+        if (!(c->sys.cr4 & CR4_PGE))
+            p.flags &= ~TLB_F_G; /* PTE.G counts only with CR4.PGE (SDM vol. 3 4.10.2.4) */
         te = tlb_fill(c->tlb, kind, va, pcid, size, &p);
     }
     uint8_t *host = (uint8_t *)(uintptr_t)te->host + (va & ((1ull << tlb_size_shift(tlb_entry_size(te))) - 1));
@@ -549,8 +556,13 @@ static inline __attribute__((always_inline)) void run_blocks(cpu_t *c, uint64_t 
 {
     machine_t *m = c->m;
     while (!m->stop && !c->yield && c->st.instructions < limit) {
-        if (UNLIKELY(c->flush_pending))
-            cpu_flush_code(c);
+        if (UNLIKELY(c->events)) {
+            if (c->flush_pending)
+                cpu_flush_code(c);
+            /* Full-system mode: an external interrupt may be taken here (emu/interrupt.c). */
+            if (c->intr_pending && cpu_check_interrupts(c))
+                continue;
+        }
         c->cur = NULL;
         block_t *b = find_block(c);
         const insn_t *i = b->insns;
@@ -595,9 +607,11 @@ uint64_t cpu_run(cpu_t *c, uint64_t max)
         if (m->mode == EMU_MODE_SE)
             se_exception(c, c->fault_vector, c->fault_error, c->fault_addr);
         else
-            machine_fail(m, "exception %d at 0x%llx in full-system mode (not yet supported)", c->fault_vector,
-                         (unsigned long long)c->rip);
+            cpu_deliver_exception(c, c->fault_vector, c->fault_error, c->fault_addr); /* the IDT */
     }
+    /* A halted CPU (HLT at CPL 0) runs nothing until an interrupt wakes it (emu/interrupt.c). */
+    if (UNLIKELY(c->sys.halted) && !(c->intr_pending && cpu_check_interrupts(c)))
+        return 0;
     c->in_run = 1;
     c->yield = 0;
     if (m->trace_n)
@@ -637,6 +651,7 @@ cpu_t *cpu_new(struct machine *m, int id)
     c->mmu.user = 1;
     c->mmu.wp = 1;
     c->mmu.nxe = 1;
+    cpu_sys_init(c); /* CPL 3, the control registers of a Linux process (emu/priv.h) */
     cpu_flush_tlb(c);
     return c;
 }
@@ -650,6 +665,25 @@ void cpu_free(cpu_t *c)
     free(cc->scratch);
     free(cc);
     free(c);
+}
+
+uint64_t cpu_insns_now(const cpu_t *c)
+{
+    uint64_t n = c->st.instructions;
+    if (c->cur && c->cur_block)
+        n += (uint64_t)(c->cur - c->cur_block->insns);
+    return n;
+}
+
+uint64_t cpu_cycles_now(cpu_t *c)
+{
+    if (c->tlb)
+        cpu_tlb_sync(c);
+    uint64_t cy = cpu_cycles(c);
+    if (c->timing && c->cur && c->cur_block)
+        for (const insn_t *i = c->cur_block->insns; i < c->cur; i++)
+            cy += c->cur_block->cost[i - c->cur_block->insns];
+    return cy;
 }
 
 uint64_t cpu_cycles(const cpu_t *c)

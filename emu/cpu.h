@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "emu/priv.h"
 #include "mmu/mmu.h"
 #include "tlb/tlb.h"
 
@@ -181,7 +182,15 @@ struct cpu {
     int in_run;               /* inside cpu_run(): cpu_fault() may longjmp */
     int yield;                /* return from cpu_run() after this block (a marker needs the machine) */
     const struct block *cur_block;
-    int flush_pending;        /* decoded code must be dropped before the next block */
+    /* Work for the run loop at the next block boundary, tested there as one word (events). */
+    union {
+        struct {
+            uint8_t flush_pending; /* decoded code must be dropped before the next block */
+            uint8_t intr_pending;  /* an external interrupt is requested (sys.irr): the run loop
+                                      calls cpu_check_interrupts() (emu/interrupt.c) */
+        };
+        uint16_t events;
+    };
     void *code_cache;         /* the predecoded block cache (emu/cpu.c) */
 
     /* Timing (emu/cpu.c, "Timing"): the modelled TLBs and page walker of this CPU, whether they
@@ -196,6 +205,10 @@ struct cpu {
     int id;
     struct machine *m;
     struct cpu_stats st;
+
+    /* Privileged state: CPL, control registers, MSRs, IDT/GDT/TSS, interrupts (emu/priv.h). Last,
+     * so that the run loop's fields keep their places. */
+    cpu_sys_t sys;
 };
 
 /* Raise an exception: records it and longjmps to the run loop. */
@@ -223,6 +236,13 @@ uint8_t *mem_read_ptr(cpu_t *c, uint64_t va, int n);
 void cpu_flush_tlb(cpu_t *c);
 /* Drop cached translations of one page. */
 void cpu_flush_page(cpu_t *c, uint64_t va);
+/* Drop the translation caches (tc_r, tc_w, tc_x) only, not the modelled TLBs: they carry no PCID
+ * and were filled under the current privilege, CR0.WP and EFER.NXE (emu/exec_priv.c decides when). */
+void cpu_flush_tc(cpu_t *c);
+/* Instructions retired before the current one, and this CPU's cycles up to it (with timing on):
+ * inside a block the counters lag until the block retires; these add the block's part. */
+uint64_t cpu_insns_now(const cpu_t *c);
+uint64_t cpu_cycles_now(cpu_t *c);
 /* Drop the cached translations of [va, va + len): every translation-cache entry in the range, and
  * one invalidation of the modelled TLBs per stride bytes (stride = the page size: a 2 MiB page
  * changed is one INVLPG, as on hardware). */

@@ -19,7 +19,8 @@
  *   3. Handler selection: a switch per opcode map picks the handler from the tables exported by
  *      emu/exec_*.c. Opcodes that are undefined, not implemented (floating-point SSE, AVX
  *      and everything else CPUID does not advertise) or used with an illegal LOCK prefix get the
- *      #UD handler; privileged instructions get #GP(0) (SE mode runs at CPL 3).
+ *      #UD handler. Privileged instructions get their handlers (emu/exec_priv.c), which check CPL
+ *      when they run and raise #GP(0) at CPL 3 (so SE mode, at CPL 3, sees #GP as before).
  */
 #include "emu/exec.h"
 
@@ -151,7 +152,7 @@ static insn_fn select_1byte(dec_t *d, int op)
         return h_mov[form_gE(d)][s];
     case 0x68: case 0x6a: return s == 1 ? h_push_imm16 : h_push_imm64;
     case 0x69: case 0x6b: return h_imul3[mem][s - 1];
-    case 0x6c ... 0x6f: d->ends = 1; return h_gp0;
+    case 0x6c ... 0x6f: d->ends = 1; return op < 0x6e ? h_ins : h_outs;
     case 0x70 ... 0x7f: d->ends = 1; return h_jcc[op & 15];
     case 0x80: case 0x81: case 0x83:
         d->lockable = rf != 7;
@@ -161,6 +162,10 @@ static insn_fn select_1byte(dec_t *d, int op)
     case 0x88: case 0x89: return h_mov[mem ? F_MR : F_RR][s];
     case 0x8a: case 0x8b: return h_mov[form_gE(d)][s];
     case 0x8c: return rf <= 5 ? h_mov_from_sreg : NULL;
+    case 0x8e:
+        if (rf == SREG_CS || rf > SREG_GS) return NULL;
+        if (rf == SREG_SS) d->ends = 1; /* the interrupt shadow */
+        return h_mov_to_sreg;
     case 0x8d:
         if (!mem) return NULL;
         o->seg = SEG_NONE; /* LEA computes the offset, without a segment base */
@@ -203,16 +208,23 @@ static insn_fn select_1byte(dec_t *d, int op)
         return h_mov[mem ? F_MI : F_RI][s];
     case 0xc8: return h_enter;
     case 0xc9: return h_leave;
+    case 0xca: case 0xcb: d->ends = 1; return h_lret;
     case 0xcc: d->ends = 1; return h_int3;
     case 0xcd: d->ends = 1; return h_int;
+    case 0xcf: d->ends = 1; return h_iret;
     case 0xd7: return h_xlat;
     case 0xd8 ... 0xdf: return x87_select(o, op, d->mod, rf); /* x87 (emu/exec_x87.c) */
     case 0xe0 ... 0xe3: d->ends = 1; o->cc = op - 0xe0; return h_loop;
-    case 0xe4 ... 0xe7: case 0xec ... 0xef: d->ends = 1; return h_gp0;
+    case 0xe4 ... 0xe7: case 0xec ... 0xef:
+        d->ends = 1;
+        o->aux = op >= 0xec; /* port in dx */
+        return (op & 2) ? h_out : h_in;
     case 0xe8: d->ends = 1; return h_call_rel;
     case 0xe9: case 0xeb: d->ends = 1; return h_jmp_rel;
     case 0xf1: d->ends = 1; return h_int1;
-    case 0xf4: case 0xfa: case 0xfb: d->ends = 1; return h_gp0;
+    case 0xf4: d->ends = 1; return h_hlt;
+    case 0xfa: d->ends = 1; return h_cli;
+    case 0xfb: d->ends = 1; return h_sti;
     case 0xf5: return h_cmc;
     case 0xf6: case 0xf7:
         switch (rf) {
@@ -244,12 +256,51 @@ static insn_fn select_0f(dec_t *d, int op, int pfx)
 {
     int s = d->s, mem = d->mem, rf = d->regf;
     switch (op) {
-    case 0x00: d->ends = 1; return (rf == 2 || rf == 3) ? h_gp0 : NULL;     /* lldt, ltr */
-    case 0x01: d->ends = 1; return (mem && (rf == 2 || rf == 3 || rf == 6 || rf == 7)) ? h_gp0 : NULL;
+    case 0x00: /* group 6: sldt, str, lldt, ltr; verr and verw are not implemented (#UD) */
+        d->ends = 1;
+        switch (rf) {
+        case 0: case 1: d->out->cc = (uint8_t)rf; return h_sldt_str;
+        case 2: return h_lldt;
+        case 3: return h_ltr;
+        default: return NULL;
+        }
+    case 0x01: /* group 7 */
+        d->ends = 1;
+        if (mem) {
+            switch (rf) {
+            case 0: case 1: d->out->cc = (uint8_t)rf; return h_sdt;
+            case 2: case 3: d->out->cc = (uint8_t)(rf - 2); return h_ldt_reg;
+            case 4: return h_smsw;
+            case 6: return h_lmsw;
+            case 7: return h_invlpg;
+            default: return NULL;
+            }
+        }
+        if (rf == 4) return h_smsw;
+        if (rf == 6) return h_lmsw;
+        if (rf == 7 && (d->out->rm & 7) == 0) return h_swapgs;
+        if (rf == 7 && (d->out->rm & 7) == 1) return h_rdtscp;
+        return NULL; /* VMX, monitor/mwait, clac/stac, xgetbv...: not advertised */
     case 0x05: d->ends = 1; return h_syscall;
-    case 0x06: case 0x07: case 0x08: case 0x09: case 0x20 ... 0x23:
-    case 0x30: case 0x32: case 0x33: case 0x34: case 0x35:
+    case 0x06: d->ends = 1; return h_clts;
+    case 0x07: d->ends = 1; return h_sysret;
+    case 0x08: case 0x09: d->ends = 1; return h_wbinvd; /* invd, wbinvd */
+    case 0x20: case 0x22: {
+        int n = d->out->reg;
+        d->ends = 1;
+        if (n != 0 && n != 2 && n != 3 && n != 4 && n != 8) return NULL; /* CR1, CR5-7, CR9-15 */
+        return op == 0x20 ? h_mov_from_cr : h_mov_to_cr;
+    }
+    case 0x21: case 0x23:
+        d->ends = 1;
+        if (d->out->reg > 7) return NULL; /* DR8-15 */
+        return op == 0x21 ? h_mov_from_dr : h_mov_to_dr;
+    case 0x30: d->ends = 1; return h_wrmsr;
+    case 0x32: d->ends = 1; return h_rdmsr;
+    case 0x33: case 0x34: case 0x35: /* rdpmc (no counters exist), sysenter, sysexit (SEP not advertised) */
         d->ends = 1; return h_gp0;
+    case 0xa0: case 0xa8: d->out->cc = op == 0xa0 ? SREG_FS : SREG_GS; return h_push_sreg;
+    case 0xa1: case 0xa9: d->out->cc = op == 0xa1 ? SREG_FS : SREG_GS; return h_pop_sreg;
     case 0x1f:
         /* The emulator's magic NOPs: nopw 0x454d55XX(%rax,%rax,1) (include/emu_roi.h). */
         if (mem && rf == 0 && ((uint32_t)d->out->disp & 0xffffff00u) == 0x454d5500u) {
@@ -485,7 +536,8 @@ prefixes_done:
     if (a & A_INV) fn = NULL;
     else if (map == 0) fn = select_1byte(&d, op);
     else if (map == 1) fn = select_0f(&d, op, pfx);
-    else fn = NULL; /* 0F 38 and 0F 3A: SSSE3 and later, not advertised */
+    else if (map == 2 && op == 0x82 && pfx == 1 && d.mem) { fn = h_invpcid; d.ends = 1; } /* 66 0F 38 82 */
+    else fn = NULL; /* the rest of 0F 38 and 0F 3A: SSSE3 and later, not advertised */
 
     if (d.lock && !(d.lockable && d.mem)) fn = NULL;
     if (!fn) {

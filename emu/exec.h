@@ -213,6 +213,45 @@ void h_fwait(cpu_t *c, const insn_t *i);   /* 9B */
 void h_fxsave(cpu_t *c, const insn_t *i);  /* 0F AE /0 */
 void h_fxrstor(cpu_t *c, const insn_t *i); /* 0F AE /1 */
 
+/* exec_priv.c: system instructions (CPL checked at execution; #GP(0) at CPL 3). i->cc selects the
+ * register where one handler serves two (h_sdt, h_ldt_reg: 0 GDTR, 1 IDTR; h_sldt_str: 0 LDTR, 1
+ * TR; h_push_sreg, h_pop_sreg: SREG_FS or SREG_GS); i->aux is 1 for in/out with the port in dx. */
+void h_mov_from_cr(cpu_t *c, const insn_t *i);
+void h_mov_to_cr(cpu_t *c, const insn_t *i);
+void h_mov_from_dr(cpu_t *c, const insn_t *i);
+void h_mov_to_dr(cpu_t *c, const insn_t *i);
+void h_rdmsr(cpu_t *c, const insn_t *i);
+void h_wrmsr(cpu_t *c, const insn_t *i);
+void h_rdtscp(cpu_t *c, const insn_t *i);
+void h_clts(cpu_t *c, const insn_t *i);
+void h_wbinvd(cpu_t *c, const insn_t *i);      /* also invd */
+void h_sdt(cpu_t *c, const insn_t *i);         /* sgdt, sidt */
+void h_ldt_reg(cpu_t *c, const insn_t *i);     /* lgdt, lidt */
+void h_smsw(cpu_t *c, const insn_t *i);
+void h_lmsw(cpu_t *c, const insn_t *i);
+void h_sldt_str(cpu_t *c, const insn_t *i);
+void h_lldt(cpu_t *c, const insn_t *i);
+void h_ltr(cpu_t *c, const insn_t *i);
+void h_invlpg(cpu_t *c, const insn_t *i);
+void h_invpcid(cpu_t *c, const insn_t *i);
+void h_cli(cpu_t *c, const insn_t *i);
+void h_sti(cpu_t *c, const insn_t *i);
+void h_hlt(cpu_t *c, const insn_t *i);
+void h_in(cpu_t *c, const insn_t *i);
+void h_out(cpu_t *c, const insn_t *i);
+void h_ins(cpu_t *c, const insn_t *i);
+void h_outs(cpu_t *c, const insn_t *i);
+void h_mov_to_sreg(cpu_t *c, const insn_t *i);
+void h_push_sreg(cpu_t *c, const insn_t *i);
+void h_pop_sreg(cpu_t *c, const insn_t *i);
+void h_swapgs(cpu_t *c, const insn_t *i);
+void h_sysret(cpu_t *c, const insn_t *i);
+void h_iret(cpu_t *c, const insn_t *i);
+void h_lret(cpu_t *c, const insn_t *i);
+/* 1 when fn is a handler of a privileged instruction (#GP(0) at CPL 3 whatever the operands; IOPL
+ * is treated as 0), for tools such as the opcode census. h_gp0 counts (rdpmc, sysenter, sysexit). */
+int insn_fn_privileged(insn_fn fn);
+
 /* CPUID result for leaf/subleaf (exec_ctrl.c; also used by the tests). */
 void cpu_cpuid(const cpu_t *c, uint32_t leaf, uint32_t sub, uint32_t out[4]);
 

@@ -539,9 +539,10 @@ void h_sahf(cpu_t *c, const insn_t *i)
     c->rflags = (c->rflags & ~(uint64_t)LAHF_MASK) | (*reg8p(c, REG8_AH) & LAHF_MASK);
 }
 
-/* pushf/popf. At CPL 3 with IOPL 0, popf leaves IF and IOPL alone; VM and RF are never set from
- * the stack. TF is not taken either: single-stepping is not emulated, so a program cannot turn
- * it on (noted in docs). The 66 prefix selects the 16-bit forms. */
+/* pushf/popf. At CPL 3 with IOPL 0, popf leaves IF and IOPL alone; at CPL 0 it loads them
+ * (emu/exec_priv.c treats IOPL as 0 for I/O). VM and RF are never set from the stack. TF is not
+ * taken either: single-stepping is not emulated, so a program cannot turn it on (noted in docs).
+ * The 66 prefix selects the 16-bit forms. */
 #define POPF_MASK (FL_ARITH | FL_DF | (1u << 14) /* NT */ | (1u << 18) /* AC */ | FL_ID)
 void h_pushf(cpu_t *c, const insn_t *i)
 {
@@ -556,7 +557,7 @@ void h_pushf(cpu_t *c, const insn_t *i)
 }
 void h_popf(cpu_t *c, const insn_t *i)
 {
-    uint64_t v, mask = POPF_MASK;
+    uint64_t v, mask = POPF_MASK | (c->sys.cpl == 0 ? FL_IF | FL_IOPL : 0);
     if (i->osz == 2) {
         v = mem_rd16(c, c->r[R_RSP]);
         c->r[R_RSP] += 2;

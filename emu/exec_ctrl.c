@@ -8,6 +8,8 @@
 #include "emu/machine.h"
 #include "emu/se.h"
 
+static int full_system(const cpu_t *c) { return c->m->mode != EMU_MODE_SE; }
+
 /* ---- branches ------------------------------------------------------------------------------- */
 
 #define JCC_DEF(cc) \
@@ -72,28 +74,43 @@ void h_loop(cpu_t *c, const insn_t *i)
 
 /* ---- system ---------------------------------------------------------------------------------- */
 
-/* syscall: rcx = return address, r11 = rflags, as the processor does; then the SE kernel. */
+/* syscall: rcx = return address, r11 = rflags, as the processor does; then the SE kernel. In
+ * full-system mode: the real thing, to the kernel's LSTAR (emu/exec_priv.c). */
 void h_syscall(cpu_t *c, const insn_t *i)
 {
     (void)i;
-    if (c->m->mode != EMU_MODE_SE)
-        cpu_ud(c); /* full-system mode: the guest kernel's entry point arrives with its issue */
+    if (full_system(c)) {
+        priv_syscall(c);
+        return;
+    }
     c->r[R_RCX] = c->rip;
     c->r[R_R11] = cpu_get_rflags(c);
     c->st.syscalls++;
     se_syscall(c);
 }
 
-void h_int3(cpu_t *c, const insn_t *i) { (void)i; cpu_trap(c, X86_BP); }
-void h_int1(cpu_t *c, const insn_t *i) { (void)i; cpu_trap(c, X86_DB); }
-/* int n at CPL 3: the IDT gates Linux installs (other than int3) have DPL 0, so #GP with the
- * error code of an IDT reference (vector << 3 | 2); Linux turns it into SIGSEGV. */
+/* int3, int1, int n. In full-system mode they go through the IDT (emu/interrupt.c: the gate's
+ * DPL is checked for int3 and int n). In SE mode they do what Linux's IDT does: */
+void h_int3(cpu_t *c, const insn_t *i)
+{
+    if (full_system(c))
+        cpu_soft_interrupt(c, X86_BP, EV_SOFT, c->rip - i->len);
+    cpu_trap(c, X86_BP);
+}
+void h_int1(cpu_t *c, const insn_t *i)
+{
+    if (full_system(c))
+        cpu_soft_interrupt(c, X86_DB, EV_ICEBP, c->rip - i->len);
+    cpu_trap(c, X86_DB);
+}
 /* int n: Linux's IDT gives user mode (DPL 3) only vectors 3 (int3) and 4 (into): they trap as
- * #BP and #OF; every other vector is #GP with the IDT error code (SIGSEGV). int $0x80, the 32-bit
- * system call, is not emulated. */
+ * #BP and #OF; every other vector is #GP with the error code of an IDT reference (vector << 3 | 2),
+ * which Linux turns into SIGSEGV. int $0x80, the 32-bit system call, is not emulated. */
 void h_int(cpu_t *c, const insn_t *i)
 {
     uint8_t v = (uint8_t)i->imm;
+    if (full_system(c))
+        cpu_soft_interrupt(c, v, EV_SOFT, c->rip - i->len);
     if (v == 3)
         cpu_trap(c, X86_BP);
     if (v == 4)
@@ -101,16 +118,15 @@ void h_int(cpu_t *c, const insn_t *i)
     cpu_fault(c, X86_GP, (uint32_t)(v << 3 | 2), 0);
 }
 
-void h_pause(cpu_t *c, const insn_t *i) { (void)c; (void)i; }
-
-/* rdtsc: a deterministic counter (retired instructions), edx:eax. */
-void h_rdtsc(cpu_t *c, const insn_t *i)
+/* pause: a spin-wait hint; it ends the CPU's quantum (DESIGN.md section 4). */
+void h_pause(cpu_t *c, const insn_t *i)
 {
     (void)i;
-    uint64_t t = c->st.instructions;
-    c->r[R_RAX] = (uint32_t)t;
-    c->r[R_RDX] = t >> 32;
+    c->yield = 1;
+    c->block_end = NULL;
 }
+
+/* rdtsc and rdtscp are in exec_priv.c (the TSC counts cycles with timing on, else instructions). */
 
 void h_ldmxcsr(cpu_t *c, const insn_t *i)
 {
@@ -121,38 +137,44 @@ void h_ldmxcsr(cpu_t *c, const insn_t *i)
 void h_stmxcsr(cpu_t *c, const insn_t *i) { mem_wr32(c, insn_ea(c, i), c->mxcsr); }
 
 /* ---- CPUID ------------------------------------------------------------------------------------
- * What the CPU reports, and why:
+ * What the CPU reports, and why: only what exists (docs/CPU.md).
  *   leaf 0         max basic leaf 7, vendor "GenuineIntel" (undefined flags and other
  *                  model-specific details follow Intel processors).
  *   leaf 1         family 6, model 0x3a, stepping 9.
- *                  EDX: TSC (rdtsc), CX8 (cmpxchg8b), CMOV, SSE, SSE2.
- *                  ECX: CX16 (cmpxchg16b), POPCNT.
- *                  SSE and SSE2 are part of the x86-64 baseline: every x86-64 program assumes
- *                  them without asking, and software that does ask uses the answer to choose
- *                  integer SSE2 code paths (string functions), which are implemented. The
- *                  floating-point SSE arithmetic is not implemented yet (issue 3): it raises
- *                  #UD, so a program using it dies with SIGILL and an emu: line, never with a
- *                  wrong result. Not advertised, and #UD: FPU (x87), MMX, FXSR (fxsave/fxrstor),
- *                  CLFSH, SSE3 and later, AVX, BMI1/2, ABM (so F3 0F BC/BD are bsf/bsr), RDRAND,
- *                  OSXSAVE (so xgetbv is #UD), RDTSCP, FSGSBASE.
- *   leaf 7         all zero except LA57 when the machine uses 5-level paging.
+ *                  EDX: FPU (x87), TSC (rdtsc, CR4.TSD), MSR (rdmsr/wrmsr), PAE, CX8 (cmpxchg8b),
+ *                  PGE (global pages, CR4.PGE), CMOV, PAT (the PAT MSR; memory types have no
+ *                  effect in an emulator), FXSR (fxsave/fxrstor), SSE, SSE2.
+ *                  ECX: CX16 (cmpxchg16b), PCID (CR4.PCIDE), POPCNT.
+ *                  SSE and SSE2 are part of the x86-64 baseline. Not advertised, and #UD or #GP:
+ *                  DE, PSE, MCE, APIC (no local APIC is modelled yet), MTRR, SEP (sysenter),
+ *                  MMX, CLFSH, SSE3 and later, AVX, BMI1/2, ABM (so F3 0F BC/BD are bsf/bsr),
+ *                  RDRAND, OSXSAVE (so xgetbv is #UD), FSGSBASE, SMEP, SMAP, UMIP.
+ *   leaf 7         EBX: INVPCID; ECX: LA57 when the machine uses 5-level paging.
  *   0x80000000     max extended leaf 0x80000008.
- *   0x80000001     EDX: SYSCALL, NX, LM; ECX: LAHF/SAHF in 64-bit mode.
+ *   0x80000001     EDX: SYSCALL, NX, 1 GiB pages, RDTSCP, LM; ECX: LAHF/SAHF in 64-bit mode.
  *   0x80000008     physical and linear address sizes.
  *   other leaves   zeros.
  */
 #define CPUID_1_EDX_FPU (1u << 0)
 #define CPUID_1_EDX_TSC (1u << 4)
+#define CPUID_1_EDX_MSR (1u << 5)
+#define CPUID_1_EDX_PAE (1u << 6)
 #define CPUID_1_EDX_CX8 (1u << 8)
+#define CPUID_1_EDX_PGE (1u << 13)
 #define CPUID_1_EDX_CMOV (1u << 15)
+#define CPUID_1_EDX_PAT (1u << 16)
 #define CPUID_1_EDX_FXSR (1u << 24)
 #define CPUID_1_EDX_SSE (1u << 25)
 #define CPUID_1_EDX_SSE2 (1u << 26)
 #define CPUID_1_ECX_CX16 (1u << 13)
+#define CPUID_1_ECX_PCID (1u << 17)
 #define CPUID_1_ECX_POPCNT (1u << 23)
+#define CPUID_7_EBX_INVPCID (1u << 10)
 #define CPUID_7_ECX_LA57 (1u << 16)
 #define CPUID_81_EDX_SYSCALL (1u << 11)
 #define CPUID_81_EDX_NX (1u << 20)
+#define CPUID_81_EDX_PAGE1GB (1u << 26)
+#define CPUID_81_EDX_RDTSCP (1u << 27)
 #define CPUID_81_EDX_LM (1u << 29)
 #define CPUID_81_ECX_LAHF (1u << 0)
 
@@ -170,19 +192,24 @@ void cpu_cpuid(const cpu_t *c, uint32_t leaf, uint32_t sub, uint32_t out[4])
     case 1:
         out[0] = (6u << 8) | (0x3u << 16) | (0xau << 4) | 9u; /* family 6, model 0x3a, stepping 9 */
         out[1] = ((uint32_t)c->id << 24) | (1u << 16) | (8u << 8); /* APIC id, 1 logical, clflush 64 */
-        out[2] = CPUID_1_ECX_CX16 | CPUID_1_ECX_POPCNT;
-        out[3] = CPUID_1_EDX_FPU | CPUID_1_EDX_TSC | CPUID_1_EDX_CX8 | CPUID_1_EDX_CMOV | CPUID_1_EDX_FXSR |
-                 CPUID_1_EDX_SSE | CPUID_1_EDX_SSE2;
+        out[2] = CPUID_1_ECX_CX16 | CPUID_1_ECX_PCID | CPUID_1_ECX_POPCNT;
+        out[3] = CPUID_1_EDX_FPU | CPUID_1_EDX_TSC | CPUID_1_EDX_MSR | CPUID_1_EDX_PAE | CPUID_1_EDX_CX8 |
+                 CPUID_1_EDX_PGE | CPUID_1_EDX_CMOV | CPUID_1_EDX_PAT | CPUID_1_EDX_FXSR | CPUID_1_EDX_SSE |
+                 CPUID_1_EDX_SSE2;
         break;
     case 7:
-        if (sub == 0 && c->mmu.levels == 5) out[2] = CPUID_7_ECX_LA57;
+        if (sub == 0) {
+            out[1] = CPUID_7_EBX_INVPCID;
+            if (c->mmu.levels == 5) out[2] = CPUID_7_ECX_LA57;
+        }
         break;
     case 0x80000000u:
         out[0] = 0x80000008u;
         break;
     case 0x80000001u:
         out[2] = CPUID_81_ECX_LAHF;
-        out[3] = CPUID_81_EDX_SYSCALL | CPUID_81_EDX_NX | CPUID_81_EDX_LM;
+        out[3] = CPUID_81_EDX_SYSCALL | CPUID_81_EDX_NX | CPUID_81_EDX_PAGE1GB | CPUID_81_EDX_RDTSCP |
+                 CPUID_81_EDX_LM;
         break;
     case 0x80000008u:
         out[0] = 46u | ((c->mmu.levels == 5 ? 57u : 48u) << 8);

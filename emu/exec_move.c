@@ -52,15 +52,7 @@ void h_mov_moffs_store(cpu_t *c, const insn_t *i)
     }
 }
 
-/* 8C: mov r/m, Sreg. 64-bit Linux user selectors: CS 0x33, SS 0x2b, the others 0. */
-void h_mov_from_sreg(cpu_t *c, const insn_t *i)
-{
-    static const uint16_t sel[6] = {0, 0x33, 0x2b, 0, 0, 0};
-    uint16_t v = sel[(i->reg & 7) % 6];
-    if (i->flags & INSN_MEM) mem_wr16(c, insn_ea(c, i), v);
-    else if (i->osz == 2) wrr(c, i->rm, 1, v);
-    else c->r[i->rm] = v;
-}
+/* 8C (mov r/m, Sreg) is in exec_priv.c with the other segment-register moves. */
 
 /* ---- movzx movsx movsxd lea ------------------------------------------------------------------ */
 

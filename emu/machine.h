@@ -13,6 +13,13 @@
 
 struct se_proc;
 
+/* Port I/O (IN, OUT, INS, OUTS at CPL 0; emu/exec_priv.c). The devices install io_in and io_out;
+ * without them a read returns all ones and a write is dropped, and io_unclaimed counts both.
+ * size is 1, 2 or 4 bytes; a hook may end the run (stop) or the quantum (c->yield): IN and OUT end
+ * their block. */
+typedef uint32_t (*machine_io_in_fn)(void *arg, cpu_t *c, uint16_t port, int size);
+typedef void (*machine_io_out_fn)(void *arg, cpu_t *c, uint16_t port, int size, uint32_t val);
+
 /* Machine-wide counters, registered as "sim.<name>". Sums over CPUs are derived counters. */
 #define SIM_COUNTERS(X)                                                                          \
     X(exit_code, "Exit status of the run (as `emu run` returns it)")                             \
@@ -53,6 +60,12 @@ struct machine {
     int marker;               /* the marker code a CPU just executed, 0 if none */
     uint64_t run_insns;       /* instructions retired by emu_run, fast-forward included */
     uint8_t class_cycles[8];  /* base cycles per instruction class (emu/timing.h) */
+
+    /* Port I/O hooks (see machine_io_in_fn), NULL until a device model installs them. */
+    machine_io_in_fn io_in;
+    machine_io_out_fn io_out;
+    void *io_arg;
+    uint64_t io_unclaimed;    /* port accesses nothing claimed (reads gave all ones) */
 
     struct {
 #define X(name, desc) uint64_t name;

@@ -8,8 +8,14 @@
 #   test-cli      command-line contract and bad inputs
 #   test-timing   end-to-end translation timing: tests/timing/tlbprog.c under --timing=tlb, stats JSON
 #                 checked against the model (miss ratios, huge pages, 5-level walks, fast-forward, ROI)
+#   test-census   docs/OPCODES.md matches the decoder; every instruction of every test binary decodes to
+#                 capstone's length and an implemented handler (tests/census/)
 #   test-asan     the ASan build and the unit, differential, CLI and timing suites under it
-#   test-long     slower suites: 300 more csmith seeds, the corpus at -O0/-O1/-O3/-Os, csmith under ASan
+#   test-long     slower suites: 300 more csmith seeds, the corpus at -O0/-O1/-O3/-Os, csmith under ASan,
+#                 a short run of the decoder fuzz target
+#   census        regenerate docs/OPCODES.md, the opcode census, from the decoder
+#   fuzz-decoder  libFuzzer on the decoder and handlers for FUZZ_SECONDS (default 60), clang build in
+#                 build-fuzz/ (ASan + UBSan); crashing inputs in build-fuzz/crashes/
 #   fuzz          SEEDS=N (default 300) random csmith seeds (SEED_BASE=S to choose), failures kept in
 #                 build/fuzz/fail/
 #   bench         MIPS of emu beside native, qemu-x86_64 and valgrind (scripts/bench.sh)
@@ -30,14 +36,14 @@ DIFF_EMU_TIMEOUT ?= 120
 DIFF_FILTER      ?=
 DIFF_FLAGS      = --timeout $(DIFF_TIMEOUT) --emu-timeout $(DIFF_EMU_TIMEOUT) $(if $(DIFF_FILTER),--filter '$(DIFF_FILTER)')
 
-TEST_SUITES := unit diff csmith cli timing asan-unit asan-diff asan-cli asan-timing
+TEST_SUITES := unit diff csmith cli timing census asan-unit asan-diff asan-cli asan-timing
 
 # Sub-makes build in parallel unless the user already chose a -j (then the jobserver is shared).
 NPROC     := $(shell nproc 2>/dev/null || echo 2)
 TEST_JOBS  = $(if $(filter -j%,$(MAKEFLAGS))$(findstring jobserver,$(MAKEFLAGS)),,-j$(NPROC))
 
-.PHONY: test test-unit test-diff test-csmith test-cli test-timing test-asan test-long test-progs-opt test-csmith-long \
-        test-csmith-asan fuzz bench test-build
+.PHONY: test test-unit test-diff test-csmith test-cli test-timing test-census test-asan test-long test-progs-opt \
+        test-csmith-long test-csmith-asan fuzz bench test-build census fuzz-decoder test-fuzz-decoder
 
 # --- the whole run ---------------------------------------------------------------------------------
 # Every suite runs even when an earlier one failed; the summary decides the exit status.
@@ -48,6 +54,7 @@ test: $(DEPS_STAMP) $(EMU)
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-csmith TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-cli TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-timing TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
+	@$(MAKE) --no-print-directory $(TEST_JOBS) test-census TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-asan TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@tests/scripts/summary.sh $(TEST_RESULTS) $(TEST_SUITES)
 
@@ -168,7 +175,8 @@ test-long: $(DEPS_STAMP) $(EMU)
 	@$(MAKE) --no-print-directory test-progs-opt TEST_RESULTS=$(abspath $(TEST_RESULTS))-long || true
 	@$(MAKE) --no-print-directory test-csmith-long TEST_RESULTS=$(abspath $(TEST_RESULTS))-long || true
 	@$(MAKE) --no-print-directory test-csmith-asan TEST_RESULTS=$(abspath $(TEST_RESULTS))-long || true
-	@tests/scripts/summary.sh $(TEST_RESULTS)-long $(PROG_OPTS:%=diff-%) csmith-long asan-csmith
+	@$(MAKE) --no-print-directory test-fuzz-decoder TEST_RESULTS=$(abspath $(TEST_RESULTS))-long || true
+	@tests/scripts/summary.sh $(TEST_RESULTS)-long $(PROG_OPTS:%=diff-%) csmith-long asan-csmith fuzz-decoder
 
 # tests/progs at other optimisation levels: other instruction mixes from the same sources.
 define PROG_OPT_RULES
@@ -213,8 +221,97 @@ $(BUILD)/bench/%: tests/bench/%.c | $(DEPS_STAMP)
 bench: $(DEPS_STAMP) $(EMU) $(BENCH_BINS)
 	scripts/bench.sh --emu $(EMU) --out $(BUILD)/bench $(BENCH_BINS)
 
+# --- opcode census and instruction coverage -----------------------------------------------------------
+# docs/OPCODES.md is generated from the decoder by build/tests/census/opcodes (`make census`);
+# test_census checks that it is up to date, test_coverage that every instruction of every test binary
+# decodes to capstone's length and an implemented handler (musl's libc.a: tests/unit/test_decode.c).
+# (insn_sweep.o runs instructions on the CPU harness of the unit tests to find the privileged ones)
+SWEEP_OBJ     := $(BUILD)/obj/tests/unit/insn_sweep.o $(BUILD)/obj/tests/unit/cpu_harness.o
+CENSUS_OBJ    := $(BUILD)/obj/tests/census/census.o $(SWEEP_OBJ)
+COVERAGE_BINS := $(PROG_BINS) $(CSMITH_BINS) $(TEST_BUILD)/timing/tlbprog $(BENCH_BINS)
+
+$(BUILD)/obj/tests/census/census.o: tests/census/census.h
+$(BUILD)/obj/tests/unit/insn_sweep.o: tests/unit/insn_sweep.h
+
+$(TEST_BUILD)/census/opcodes: tests/census/opcodes.c tests/census/census.h $(CENSUS_OBJ) $(LIBEMU) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDOPT) -o $@ $< $(CENSUS_OBJ) $(LIBEMU) $(LDLIBS)
+
+$(TEST_BUILD)/census/test_census: tests/census/test_census.c tests/census/census.h $(CENSUS_OBJ) $(LIBEMU) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDOPT) -o $@ $< $(CENSUS_OBJ) $(LIBEMU) $(LDLIBS) -lcmocka
+
+$(TEST_BUILD)/census/test_coverage: tests/census/test_coverage.c tests/unit/insn_sweep.h $(SWEEP_OBJ) $(LIBEMU) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDOPT) -o $@ $< $(SWEEP_OBJ) $(LIBEMU) $(LDLIBS) -lcmocka
+
+census: $(TEST_BUILD)/census/opcodes
+	$(TEST_BUILD)/census/opcodes docs/OPCODES.md
+
+test-census: $(TEST_BUILD)/census/test_census $(TEST_BUILD)/census/test_coverage $(COVERAGE_BINS)
+	@$(RUN_SUITE) $(SUITE_PREFIX)census sh -c 'st=0; $(TEST_BUILD)/census/test_census || st=1; \
+	    $(TEST_BUILD)/census/test_coverage "$$@" || st=1; exit $$st' sh $(COVERAGE_BINS)
+
+# --- decoder fuzzing (libFuzzer) ----------------------------------------------------------------------
+# The emulator's modules and the CPU harness are compiled with clang into build-fuzz/ with coverage
+# instrumentation, ASan and UBSan (build/libemu.a is gcc-built and uninstrumented), and linked with
+# tests/fuzz/fuzz_decode.c and libFuzzer. The seed corpus is cut from musl's libc.a
+# (tests/fuzz/mkseeds.c); tests/fuzz/crashes/ holds inputs that once crashed (a regression corpus).
+# No -Werror here: gcc's warnings are the build's; clang may warn about other things.
+FUZZ_BUILD    := build-fuzz
+FUZZ_CC       ?= clang
+FUZZ_SECONDS  ?= 60
+FUZZ_LONG_SECONDS ?= 20
+FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS   := -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -I. -I$(FUZZ_BUILD)/gen \
+                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(FUZZ_SAN)
+FUZZ_OBJS     := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(filter-out $(BUILD)/gen/%,$(LIB_SRCS)) tests/unit/cpu_harness.c) \
+                 $(FUZZ_BUILD)/obj/gen/presets.o
+FUZZ_LIBC     := $(firstword $(wildcard /usr/lib/x86_64-linux-musl/libc.a /usr/lib/musl/lib/libc.a))
+
+# Coverage instrumentation for the emulator; the harness is not what is explored.
+FUZZ_COV := -fsanitize=fuzzer-no-link
+$(FUZZ_BUILD)/obj/tests/unit/cpu_harness.o: FUZZ_COV :=
+
+$(FUZZ_BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_COV) -MMD -MP -c $< -o $@
+
+$(FUZZ_BUILD)/gen/presets.c: $(PRESETS) scripts/embed-presets.sh
+	@mkdir -p $(@D)
+	scripts/embed-presets.sh $(PRESETS) > $@.tmp && mv $@.tmp $@
+
+$(FUZZ_BUILD)/obj/gen/presets.o: $(FUZZ_BUILD)/gen/presets.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_decode: tests/fuzz/fuzz_decode.c tests/unit/cpu_harness.h $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
+
+$(FUZZ_BUILD)/mkseeds: tests/fuzz/mkseeds.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(HARNESS_CFLAGS) $(shell pkg-config --cflags capstone libelf 2>/dev/null) -o $@ $< \
+	    $(shell pkg-config --libs capstone libelf 2>/dev/null || echo -lcapstone -lelf)
+
+$(FUZZ_BUILD)/seeds/.done: $(FUZZ_BUILD)/mkseeds
+	@rm -rf $(@D) && mkdir -p $(@D)
+	$(FUZZ_BUILD)/mkseeds $(@D) $(FUZZ_LIBC)
+	@touch $@
+
+fuzz-decoder: $(FUZZ_BUILD)/fuzz_decode $(FUZZ_BUILD)/seeds/.done
+	@mkdir -p $(FUZZ_BUILD)/corpus $(FUZZ_BUILD)/crashes
+	$(FUZZ_BUILD)/fuzz_decode -max_len=64 -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/crashes/ $(FUZZ_BUILD)/corpus $(FUZZ_BUILD)/seeds $(wildcard tests/fuzz/crashes)
+
+test-fuzz-decoder: $(FUZZ_BUILD)/fuzz_decode $(FUZZ_BUILD)/seeds/.done
+	@$(RUN_SUITE) fuzz-decoder tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_decode $(FUZZ_LONG_SECONDS) \
+	    $(FUZZ_BUILD)/long $(FUZZ_BUILD)/seeds $(wildcard tests/fuzz/crashes)
+
+-include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
+
 # Everything the suites need, built (handy before running test_diff by hand).
 test-build: $(EMU) $(UNIT_BINS) $(TEST_BUILD)/diff/test_diff $(TEST_BUILD)/cli/test_cli $(PROG_BINS) \
             $(TEST_BUILD)/progs.list $(CSMITH_BINS) $(TEST_BUILD)/csmith.list \
             $(TEST_BUILD)/cli/cliprog-static $(TEST_BUILD)/cli/cliprog-dynamic \
-            $(TEST_BUILD)/timing/test_timing $(TEST_BUILD)/timing/tlbprog
+            $(TEST_BUILD)/timing/test_timing $(TEST_BUILD)/timing/tlbprog \
+            $(TEST_BUILD)/census/test_census $(TEST_BUILD)/census/test_coverage $(COVERAGE_BINS)

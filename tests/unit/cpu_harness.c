@@ -9,6 +9,7 @@
 #include "emu/config.h"
 #include "emu/emu.h"
 #include "mmu/mmu.h"
+#include "tlb/tlb.h"
 
 #include <sys/mman.h>
 
@@ -18,6 +19,7 @@
 #define PA_DATA 0x210000ull
 #define PA_RO 0x220000ull
 #define PA_STACK 0x230000ull
+#define PA_K 0x300000ull      /* the kernel area: TH_K + x at PA_K + x */
 
 static uint64_t next_pt;
 
@@ -46,6 +48,183 @@ static void map_page(dram_t *d, uint64_t cr3, uint64_t va, uint64_t pa, uint64_t
     memcpy(dram_host(d, table + ((va >> 12) & 0x1ff) * 8), &leaf, 8);
 }
 
+/* The common routine of the recording stubs (tests/unit/cpu_harness.h), assembled from:
+ *     push %rax; push %rbx; movabs $TH_REC, %rbx; incq (%rbx)
+ *     mov 16(%rsp),%rax; mov %rax,8(%rbx)     (vector)   ... the same for the error code, rip,
+ *     cs, rflags, rsp, ss at 24..64(%rsp) into 16..56(%rbx)
+ *     lea 32(%rsp),%rax; mov %rax,64(%rbx)    (frame)
+ *     mov %cr2,%rax; mov %rax,72(%rbx); xor %eax,%eax; mov %cs,%ax; mov %rax,96(%rbx)
+ *     mov (%rbx),%rax; dec %rax; and $15,%rax; push %rcx; mov 24(%rsp),%rcx
+ *     mov %rcx,128(%rbx,%rax,8); pop %rcx     (log)
+ *     cmpq $0,80(%rbx); je 1f; mov 88(%rbx),%rax; add %rax,32(%rsp)
+ *     pop %rbx; pop %rax; add $16,%rsp; iretq
+ *  1: hlt; jmp 1b                              */
+static const uint8_t stub_common[155] = {
+    0x50, 0x53, 0x48, 0xbb, 0x00, 0x80, 0x00, 0x80, 0xff, 0xff, 0xff, 0xff, 0x48, 0xff, 0x03, 0x48, 0x8b, 0x44,
+    0x24, 0x10, 0x48, 0x89, 0x43, 0x08, 0x48, 0x8b, 0x44, 0x24, 0x18, 0x48, 0x89, 0x43, 0x10, 0x48, 0x8b, 0x44,
+    0x24, 0x20, 0x48, 0x89, 0x43, 0x18, 0x48, 0x8b, 0x44, 0x24, 0x28, 0x48, 0x89, 0x43, 0x20, 0x48, 0x8b, 0x44,
+    0x24, 0x30, 0x48, 0x89, 0x43, 0x28, 0x48, 0x8b, 0x44, 0x24, 0x38, 0x48, 0x89, 0x43, 0x30, 0x48, 0x8b, 0x44,
+    0x24, 0x40, 0x48, 0x89, 0x43, 0x38, 0x48, 0x8d, 0x44, 0x24, 0x20, 0x48, 0x89, 0x43, 0x40, 0x0f, 0x20, 0xd0,
+    0x48, 0x89, 0x43, 0x48, 0x31, 0xc0, 0x66, 0x8c, 0xc8, 0x48, 0x89, 0x43, 0x60, 0x48, 0x8b, 0x03, 0x48, 0xff,
+    0xc8, 0x48, 0x83, 0xe0, 0x0f, 0x51, 0x48, 0x8b, 0x4c, 0x24, 0x18, 0x48, 0x89, 0x8c, 0xc3, 0x80, 0x00, 0x00,
+    0x00, 0x59, 0x48, 0x83, 0x7b, 0x50, 0x00, 0x74, 0x11, 0x48, 0x8b, 0x43, 0x58, 0x48, 0x01, 0x44, 0x24, 0x20,
+    0x5b, 0x58, 0x48, 0x83, 0xc4, 0x10, 0x48, 0xcf, 0xf4, 0xeb, 0xfd,
+};
+
+/* Vectors for which the processor pushes an error code. */
+static int th_has_error(int v) { return v == 8 || (v >= 10 && v <= 14) || v == 17; }
+
+/* The kernel area: which pages are mapped, and how. */
+static const struct {
+    uint64_t va;
+    int pages;
+    uint64_t flags;
+} kmap[] = {
+    {TH_KCODE, 2, PTE_P},
+    {TH_KSTUB, 3, PTE_P},                       /* stubs, common routine, halt stubs */
+    {TH_GDT, 3, PTE_P | PTE_RW | PTE_NX},       /* GDT, IDT, TSS */
+    {TH_REC, 1, PTE_P | PTE_RW | PTE_NX},
+    {TH_KDATA, 2, PTE_P | PTE_RW | PTE_NX},
+    {TH_KSTACK, 4, PTE_P | PTE_RW | PTE_NX},
+    {TH_IST, 2, PTE_P | PTE_RW | PTE_NX},
+};
+
+static uint64_t seg_desc(uint32_t access_flags) { return 0xffffull | (uint64_t)access_flags << 40 | 0xfull << 48; }
+
+/* GDT and TSS (rewritten by th_reset and th_kernel: tests change them). */
+static void write_gdt_tss(th_t *h)
+{
+    uint8_t *g = th_ptr(h, TH_GDT);
+    memset(g, 0, 4096);
+    uint64_t d[9] = {0};
+    d[1] = seg_desc(0xc09b); /* 0x08: 32-bit kernel code */
+    d[2] = seg_desc(0xa09b); /* 0x10: 64-bit kernel code (L) */
+    d[3] = seg_desc(0xc093); /* 0x18: kernel data */
+    d[4] = seg_desc(0xc0fb); /* 0x20: 32-bit user code */
+    d[5] = seg_desc(0xc0f3); /* 0x28: user data */
+    d[6] = seg_desc(0xa0fb); /* 0x30: 64-bit user code */
+    memcpy(g, d, sizeof(d));
+    uint8_t *t = th_ptr(h, TH_TSS);
+    memset(t, 0, 4096);
+    uint64_t rsp0 = TH_KSTACK_TOP, ist1 = TH_IST_TOP;
+    memcpy(t + 4, &rsp0, 8);
+    memcpy(t + 0x24, &ist1, 8);
+}
+
+/* The stubs (written once). */
+static void build_stubs(th_t *h)
+{
+    uint8_t *st = th_ptr(h, TH_KSTUB);
+    for (int v = 0; v < 256; v++) {
+        uint8_t *p = st + 16 * v;
+        int n = 0;
+        if (!th_has_error(v)) {
+            p[n++] = 0x6a; /* push $-1 */
+            p[n++] = 0xff;
+        }
+        p[n++] = 0x68; /* push $v */
+        uint32_t vv = (uint32_t)v;
+        memcpy(p + n, &vv, 4);
+        n += 4;
+        p[n++] = 0xe9; /* jmp common */
+        int32_t rel = (int32_t)((int64_t)TH_KCOMMON - (int64_t)(th_stub(v) + (uint64_t)n + 4));
+        memcpy(p + n, &rel, 4);
+        n += 4;
+        memset(p + n, 0xcc, (size_t)(16 - n));
+    }
+    memset(th_ptr(h, TH_KCOMMON), 0xcc, 4096);
+    memcpy(th_ptr(h, TH_KCOMMON), stub_common, sizeof(stub_common));
+    uint8_t *hs = th_ptr(h, TH_KHALT);
+    for (int v = 0; v < 256; v++) {
+        static const uint8_t halt[16] = {0xf4, 0xeb, 0xfd, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+                                         0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc}; /* hlt; jmp .-1 */
+        memcpy(hs + 16 * v, halt, 16);
+    }
+}
+
+void th_set_gate(th_t *h, int v, uint64_t offset, int type, int dpl, int ist, int present)
+{
+    uint64_t lo = (offset & 0xffff) | (uint64_t)TH_KCS << 16 | (uint64_t)(ist & 7) << 32 |
+                  (uint64_t)((present ? 0x80 : 0) | (dpl & 3) << 5 | (type & 0xf)) << 40 | ((offset >> 16) & 0xffff) << 48;
+    uint64_t hi = offset >> 32;
+    uint8_t *e = th_ptr(h, TH_IDT + 16ull * (unsigned)v);
+    memcpy(e, &lo, 8);
+    memcpy(e + 8, &hi, 8);
+}
+
+th_rec_t *th_rec(th_t *h) { return (th_rec_t *)(void *)th_ptr(h, TH_REC); }
+
+/* The system registers both modes share: GDTR, IDTR, a loaded TSS (descriptor marked busy). */
+static void load_tables(th_t *h)
+{
+    cpu_t *c = h->c;
+    write_gdt_tss(h);
+    uint8_t *g = th_ptr(h, TH_GDT);
+    uint64_t base = TH_TSS, limit = 0x67;
+    uint64_t lo = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x8bull << 40 | ((base >> 24) & 0xff) << 56;
+    uint64_t hi = base >> 32;
+    memcpy(g + TH_TSS_SEL, &lo, 8);
+    memcpy(g + TH_TSS_SEL + 8, &hi, 8);
+    c->sys.gdtr.base = TH_GDT;
+    c->sys.gdtr.limit = 0x4f;
+    c->sys.idtr.base = TH_IDT;
+    c->sys.idtr.limit = 0xfff;
+    c->sys.tr = TH_TSS_SEL;
+    c->sys.tr_base = TH_TSS;
+    c->sys.tr_limit = 0x67;
+    c->sys.star = 0x23ull << 48 | (uint64_t)TH_KCS << 32;
+}
+
+/* User mode: a Linux process's state, gates to the halt stubs (DPL 3 for int3 and into). */
+static void user_mode(th_t *h)
+{
+    cpu_t *c = h->c;
+    cpu_sys_init(c);
+    c->mmu.cr3 = h->cr3;
+    cpu_sys_sync_mmu(c);
+    cpu_flush_tlb(c);
+    tlb_flush_all(c->tlb, 0);
+    load_tables(h);
+    for (int v = 0; v < 256; v++)
+        th_set_gate(h, v, TH_KHALT + 16ull * (unsigned)v, 14, (v == 3 || v == 4) ? 3 : 0, 0, 1);
+    h->kernel = 0;
+}
+
+void th_kernel(th_t *h)
+{
+    cpu_t *c = h->c;
+    cpu_sys_boot(c);
+    c->sys.efer |= EFER_NXE | EFER_SCE;
+    cpu_sys_sync_mmu(c);
+    load_tables(h);
+    for (int v = 0; v < 256; v++)
+        th_set_gate(h, v, th_stub(v), 14, (v == 3 || v == 4 || v == 0x80) ? 3 : 0, 0, 1);
+    memset(th_rec(h), 0, sizeof(th_rec_t));
+    c->r[R_RSP] = TH_KSTACK_TOP - 0x1000;
+    c->rip = TH_KCODE;
+    h->kernel = 1;
+}
+
+void th_kcode(th_t *h, const void *bytes, size_t n)
+{
+    memset(th_ptr(h, TH_KCODE), 0xf4, 8192); /* hlt after the code */
+    memcpy(th_ptr(h, TH_KCODE), bytes, n);
+    cpu_flush_code(h->c);
+    h->c->rip = TH_KCODE;
+    h->c->sys.halted = 0;
+}
+
+void th_to_user(th_t *h, uint64_t rip, uint64_t rsp)
+{
+    cpu_t *c = h->c;
+    c->sys.sel[SREG_CS] = TH_UCS;
+    c->sys.sel[SREG_SS] = TH_UDS;
+    cpu_set_cpl(c, 3);
+    c->rip = rip;
+    c->r[R_RSP] = rsp;
+    cpu_set_rflags(c, cpu_get_rflags(c) | FL_IF);
+}
+
 th_t *th_new(void)
 {
     config_t cfg;
@@ -71,9 +250,15 @@ th_t *th_new(void)
     map_page(d, cr3, TH_RO, PA_RO, PTE_P | PTE_US | PTE_NX);
     for (int k = 0; k < 4; k++)
         map_page(d, cr3, TH_STACK + 4096ull * k, PA_STACK + 4096ull * k, PTE_P | PTE_RW | PTE_US | PTE_NX);
+    for (size_t k = 0; k < sizeof(kmap) / sizeof(kmap[0]); k++)
+        for (int p = 0; p < kmap[k].pages; p++) {
+            uint64_t va = kmap[k].va + 4096ull * (unsigned)p;
+            map_page(d, cr3, va, PA_K + (va - TH_K), kmap[k].flags);
+        }
     h->c->mmu.cr3 = cr3;
     h->c->mmu.levels = 4;
-    cpu_flush_tlb(h->c);
+    h->cr3 = cr3;
+    build_stubs(h);
     th_reset(h);
     return h;
 }
@@ -93,6 +278,9 @@ uint8_t *th_ptr(th_t *h, uint64_t va)
     if (va >= TH_DATA && va < TH_DATA + 0x4000) return dram_host(d, PA_DATA + (va - TH_DATA - off)) + off;
     if (va >= TH_RO && va < TH_RO + 0x1000) return dram_host(d, PA_RO) + off;
     if (va >= TH_STACK && va < TH_STACK + 0x4000) return dram_host(d, PA_STACK + (va - TH_STACK - off)) + off;
+    for (size_t k = 0; k < sizeof(kmap) / sizeof(kmap[0]); k++)
+        if (va >= kmap[k].va && va < kmap[k].va + 4096ull * (unsigned)kmap[k].pages)
+            return dram_host(d, PA_K + (va - TH_K));
     fprintf(stderr, "th_ptr: 0x%llx is not mapped by the harness\n", (unsigned long long)va);
     abort();
 }
@@ -118,6 +306,11 @@ void th_reset(th_t *h)
     for (int k = 0; k < 4; k++) memset(th_ptr(h, TH_DATA + 4096ull * k), 0, 4096);
     for (int k = 0; k < 4; k++) memset(th_ptr(h, TH_STACK + 4096ull * k), 0, 4096);
     memset(th_ptr(h, TH_RO), 0, 4096);
+    for (int k = 0; k < 2; k++) memset(th_ptr(h, TH_KDATA + 4096ull * k), 0, 4096);
+    for (int k = 0; k < 4; k++) memset(th_ptr(h, TH_KSTACK + 4096ull * k), 0, 4096);
+    for (int k = 0; k < 2; k++) memset(th_ptr(h, TH_IST + 4096ull * k), 0, 4096);
+    memset(th_ptr(h, TH_REC), 0, 4096);
+    user_mode(h);
 }
 
 void th_code(th_t *h, const void *bytes, size_t n)
@@ -127,14 +320,49 @@ void th_code(th_t *h, const void *bytes, size_t n)
     memcpy(th_ptr(h, TH_CODE), bytes, n);
     cpu_flush_code(h->c);
     h->c->rip = TH_CODE;
+    h->c->sys.halted = 0;
+}
+
+/* User mode: the CPU stopped in a halt stub. Undo the delivery from the frame on the kernel
+ * stack and return the vector. */
+static int unwind(th_t *h)
+{
+    cpu_t *c = h->c;
+    int v = (int)((c->rip - TH_KHALT) / 16);
+    uint64_t sp = c->r[R_RSP], err = 0;
+    if (c->sys.dv.kind == EV_EXCEPTION && th_has_error(v)) {
+        err = th_rd64(h, sp);
+        sp += 8;
+    }
+    uint64_t rip = th_rd64(h, sp), cs = th_rd64(h, sp + 8), fl = th_rd64(h, sp + 16);
+    uint64_t rsp = th_rd64(h, sp + 24), ss = th_rd64(h, sp + 32);
+    c->sys.halted = 0;
+    c->sys.sel[SREG_CS] = (uint16_t)cs;
+    c->sys.sel[SREG_SS] = (uint16_t)ss;
+    cpu_set_cpl(c, (int)(cs & 3));
+    c->rip = rip;
+    c->r[R_RSP] = rsp;
+    cpu_set_rflags(c, fl);
+    c->fault_vector = v;
+    c->fault_error = (uint32_t)err;
+    c->fault_addr = v == X86_PF ? c->sys.cr2 : 0;
+    return v;
 }
 
 int th_run(th_t *h, uint64_t n)
 {
+    cpu_t *c = h->c;
     h->m->stop = 0;
-    h->c->fault_vector = -1;
-    cpu_run(h->c, n);
-    return h->m->stop ? h->c->fault_vector : -1;
+    c->fault_vector = -1;
+    cpu_run(c, n);
+    if (h->m->stop)
+        return c->fault_vector;
+    if (!h->kernel && c->sys.cpl == 0 && c->rip >= TH_KHALT && c->rip < TH_KHALT + 4096) {
+        if (!c->sys.halted)
+            cpu_run(c, 1); /* the budget ran out (a trap): execute the hlt */
+        return unwind(h);
+    }
+    return -1;
 }
 
 int th_exec1(th_t *h, const void *bytes, size_t n)

@@ -9,9 +9,22 @@
  *   TH_STACK  4 pages  user, read + write, NX   (rsp starts at TH_STACK_TOP)
  *   TH_UNMAPPED        nothing (accesses fault)
  *
- * th_run() executes instructions with cpu_run() and returns the exception vector that stopped it,
- * or -1. Exceptions end the run through the machine's full-system path, which prints one "emu:"
- * line: expected in tests that provoke faults.
+ * and, in supervisor-only pages at TH_K (the "kernel"), a GDT with Linux's layout, an IDT, a
+ * 64-bit TSS (RSP0 = TH_KSTACK_TOP, IST1 = TH_IST_TOP) and two sets of handler stubs.
+ *
+ * User mode (th_new): the CPU runs at CPL 3 in full-system mode, with the system state of a Linux
+ * process; every IDT gate leads to a stub that halts (DPL 3 for int3 and into, as Linux's IDT).
+ * th_run() executes instructions with cpu_run() and returns the vector of the exception that
+ * stopped it (or -1): the exception is really delivered through the IDT, then th_run() undoes the
+ * delivery from the stack frame, so rip, rsp and rflags are those of the faulting instruction (past
+ * it for a trap), and c->fault_vector, fault_error (the pushed error code) and fault_addr (CR2 for
+ * #PF) describe it. A run the machine stopped (a triple fault) returns c->fault_vector.
+ *
+ * Kernel mode (th_kernel): the CPU runs at CPL 0 (code at TH_KCODE, th_kcode); every gate leads to
+ * a recording stub (16 bytes per vector at TH_KSTUB: push $-1 unless the vector has an error code,
+ * push $vector, jump to a common routine) that stores the vector, error code, frame and CR2 into
+ * the th_rec_t at TH_REC, then halts or, when rec->action is 1, returns with iretq after adding
+ * rec->skip to the saved rip. th_run() returns -1 unless the machine stopped.
  */
 #ifndef TESTS_UNIT_CPU_HARNESS_H
 #define TESTS_UNIT_CPU_HARNESS_H
@@ -29,9 +42,48 @@
 #define TH_STACK 0x7fff0000ull
 #define TH_STACK_TOP (TH_STACK + 0x4000)
 
+/* The kernel area (supervisor pages). */
+#define TH_K 0xffffffff80000000ull
+#define TH_KCODE (TH_K + 0x0000)      /* 2 pages: code run at CPL 0 */
+#define TH_KSTUB (TH_K + 0x2000)      /* recording stubs, 16 bytes per vector */
+#define TH_KCOMMON (TH_K + 0x3000)    /* their common routine */
+#define TH_KHALT (TH_K + 0x4000)      /* halt stubs (user mode), 16 bytes per vector */
+#define TH_GDT (TH_K + 0x5000)
+#define TH_IDT (TH_K + 0x6000)
+#define TH_TSS (TH_K + 0x7000)
+#define TH_REC (TH_K + 0x8000)        /* th_rec_t */
+#define TH_KDATA (TH_K + 0x9000)      /* 2 pages, read + write */
+#define TH_KSTACK (TH_K + 0xb000)     /* 4 pages */
+#define TH_KSTACK_TOP (TH_K + 0xf000) /* TSS.RSP0; TH_KSTACK_TOP..+0x1000 is not mapped */
+#define TH_IST (TH_K + 0x10000)       /* 2 pages */
+#define TH_IST_TOP (TH_K + 0x12000)   /* TSS.IST1 */
+#define TH_KUNMAPPED (TH_K + 0x20000)
+
+/* Selectors: Linux's GDT layout. STAR = 0x23 << 48 | 0x10 << 32 (sysret to 0x33/0x2b). */
+#define TH_KCS 0x10
+#define TH_KDS 0x18
+#define TH_UCS32 0x23
+#define TH_UDS 0x2b
+#define TH_UCS 0x33
+#define TH_TSS_SEL 0x40
+
+/* What the recording stubs store (at TH_REC). error is -1 for a vector without error code. */
+typedef struct th_rec {
+    uint64_t count, vector, error, rip, cs, rflags, rsp, ss;
+    uint64_t frame;   /* address of the pushed rip (the handler's rsp past the error code) */
+    uint64_t cr2;
+    uint64_t action;  /* set by the test: 0 halt in the handler, 1 iretq */
+    uint64_t skip;    /* set by the test: added to the saved rip before iretq */
+    uint64_t hcs;     /* CS inside the handler */
+    uint64_t pad[3];
+    uint64_t log[16]; /* vectors, in order (count - 1) & 15 */
+} th_rec_t;
+
 typedef struct th {
     machine_t *m;
     cpu_t *c;
+    int kernel;       /* th_kernel() was called */
+    uint64_t cr3;     /* the harness's page tables */
 } th_t;
 
 th_t *th_new(void);
@@ -54,6 +106,22 @@ uint8_t *th_ptr(th_t *h, uint64_t va);
 
 uint64_t th_rd64(th_t *h, uint64_t va);
 void th_wr64(th_t *h, uint64_t va, uint64_t v);
+
+/* Kernel mode: CPL 0 (CS TH_KCS, SS TH_KDS), rsp TH_KSTACK_TOP - 0x1000, IF = 0, EFER NXE|SCE,
+ * the IDT gates to the recording stubs (interrupt gates, DPL 0 except vectors 3, 4 and 0x80), the
+ * record cleared, rip TH_KCODE. Undone by th_reset() (back to user mode). */
+void th_kernel(th_t *h);
+/* Put code at TH_KCODE, followed by hlt instructions (so kernel code that does not fault ends
+ * halted), drop decoded code and point rip at it. */
+void th_kcode(th_t *h, const void *bytes, size_t n);
+/* Write IDT entry v: offset, selector TH_KCS, type 14 (interrupt gate) or 15 (trap gate), dpl,
+ * ist, present. th_stub(v) is the recording stub of vector v. */
+void th_set_gate(th_t *h, int v, uint64_t offset, int type, int dpl, int ist, int present);
+#define th_stub(v) (TH_KSTUB + 16ull * (unsigned)(v))
+/* The record of the recording stubs. */
+th_rec_t *th_rec(th_t *h);
+/* Go to CPL 3 as if by iretq: rip, rsp, CS TH_UCS, SS TH_UDS, IF = 1. */
+void th_to_user(th_t *h, uint64_t rip, uint64_t rsp);
 
 /* Register state exchanged with th_native(): rsp is neither loaded nor stored. */
 typedef struct th_state {
