@@ -17,7 +17,7 @@
  *      branches). The length of every valid encoding, and of most invalid ones, comes from these
  *      tables alone.
  *   3. Handler selection: a switch per opcode map picks the handler from the tables exported by
- *      emu/exec_*.c. Opcodes that are undefined, not implemented (floating-point SSE, AVX
+ *      emu/exec_*.c. Opcodes that are undefined, not implemented (MMX, SSE3 and later, AVX
  *      and everything else CPUID does not advertise) or used with an illegal LOCK prefix get the
  *      #UD handler. Privileged instructions get their handlers (emu/exec_priv.c), which check CPL
  *      when they run and raise #GP(0) at CPL 3 (so SE mode, at CPL 3, sees #GP as before).
