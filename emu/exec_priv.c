@@ -766,14 +766,16 @@ void priv_syscall(cpu_t *c)
     c->rip = s->lstar;
 }
 
-/* 0F 07: sysret (REX.W: to 64-bit code). A sysret without REX.W returns to compatibility mode,
- * which is not modelled: #UD. */
+/* 0F 07: sysret (REX.W: to 64-bit code). The SDM's order: #UD without EFER.SCE, then #GP(0)
+ * unless CPL 0. A sysret without REX.W returns to compatibility mode, which is not modelled: #UD. */
 void h_sysret(cpu_t *c, const insn_t *i)
 {
     cpu_sys_t *s = &c->sys;
-    if (!(s->efer & EFER_SCE) || i->osz != 8)
+    if (!(s->efer & EFER_SCE))
         cpu_ud(c);
     NEED_CPL0(c);
+    if (i->osz != 8)
+        cpu_ud(c);
     if (!canonical(c, c->r[R_RCX]))
         cpu_fault(c, X86_GP, 0, 0);
     uint16_t base = (uint16_t)(s->star >> 48);
