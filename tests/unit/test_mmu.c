@@ -10,46 +10,19 @@
 
 #include "dram/dram.h"
 #include "mmu/mmu.h"
+#include "tests/unit/pt_build.h"
 
 typedef struct fixture {
     dram_t *d;
     uint64_t next; /* next free frame for tables */
 } fixture_t;
 
-static uint64_t alloc_table(fixture_t *f)
-{
-    uint64_t pa = f->next;
-    f->next += 4096;
-    memset(dram_host(f->d, pa), 0, 4096);
-    return pa;
-}
-
-static uint64_t rd(fixture_t *f, uint64_t pa)
-{
-    uint64_t v;
-    memcpy(&v, dram_host(f->d, pa), 8);
-    return v;
-}
-
-static void wr(fixture_t *f, uint64_t pa, uint64_t v) { memcpy(dram_host(f->d, pa), &v, 8); }
-
-/* Map va -> pa with a leaf at the level whose shift is leaf_shift (12, 21 or 30); intermediate
- * entries get inter_flags, the leaf leaf_flags. */
+static uint64_t alloc_table(fixture_t *f) { return pt_alloc_table(f->d, &f->next); }
+static uint64_t rd(fixture_t *f, uint64_t pa) { return pt_rd(f->d, pa); }
 static void map(fixture_t *f, uint64_t cr3, int levels, uint64_t va, uint64_t pa, int leaf_shift,
                 uint64_t inter_flags, uint64_t leaf_flags)
 {
-    uint64_t table = cr3;
-    for (int shift = levels == 5 ? 48 : 39; shift > leaf_shift; shift -= 9) {
-        uint64_t epa = table + ((va >> shift) & 0x1ff) * 8;
-        uint64_t e = rd(f, epa);
-        if (!(e & PTE_P)) {
-            e = alloc_table(f) | inter_flags;
-            wr(f, epa, e);
-        }
-        table = e & PTE_ADDR_MASK;
-    }
-    wr(f, table + ((va >> leaf_shift) & 0x1ff) * 8,
-       pa | leaf_flags | (leaf_shift > 12 ? PTE_PS : 0));
+    pt_map(f->d, &f->next, cr3, levels, va, pa, leaf_shift, inter_flags, leaf_flags);
 }
 
 static int setup(void **state)

@@ -12,6 +12,7 @@
 
 #include "dram/dram.h"
 #include "mmu/mmu.h"
+#include "tests/unit/pt_build.h"
 #include "tlb/tlb.h"
 
 #define NODE1 (32ull << 20) /* node 0: [0, 32M), node 1: [32M, 64M) */
@@ -26,39 +27,12 @@ typedef struct fixture {
 
 static char err[256];
 
-static uint64_t alloc_table(fixture_t *f)
-{
-    uint64_t pa = f->next;
-    f->next += 4096;
-    memset(dram_host(f->d, pa), 0, 4096);
-    return pa;
-}
-
-static uint64_t rd(fixture_t *f, uint64_t pa)
-{
-    uint64_t v;
-    memcpy(&v, dram_host(f->d, pa), 8);
-    return v;
-}
-
-static void wr(fixture_t *f, uint64_t pa, uint64_t v) { memcpy(dram_host(f->d, pa), &v, 8); }
-
-/* Map va -> pa with a leaf at the level whose shift is leaf_shift (12, 21 or 30); intermediate
- * entries get inter_flags, the leaf leaf_flags. */
+static uint64_t alloc_table(fixture_t *f) { return pt_alloc_table(f->d, &f->next); }
+static uint64_t rd(fixture_t *f, uint64_t pa) { return pt_rd(f->d, pa); }
 static void map(fixture_t *f, uint64_t cr3, int levels, uint64_t va, uint64_t pa, int leaf_shift,
                 uint64_t inter_flags, uint64_t leaf_flags)
 {
-    uint64_t table = cr3;
-    for (int shift = levels == 5 ? 48 : 39; shift > leaf_shift; shift -= 9) {
-        uint64_t epa = table + ((va >> shift) & 0x1ff) * 8;
-        uint64_t e = rd(f, epa);
-        if (!(e & PTE_P)) {
-            e = alloc_table(f) | inter_flags;
-            wr(f, epa, e);
-        }
-        table = e & PTE_ADDR_MASK;
-    }
-    wr(f, table + ((va >> leaf_shift) & 0x1ff) * 8, pa | leaf_flags | (leaf_shift > 12 ? PTE_PS : 0));
+    pt_map(f->d, &f->next, cr3, levels, va, pa, leaf_shift, inter_flags, leaf_flags);
 }
 
 /* Per-level PTE costs 10 x level (PTE 10 ... PML5E 50) and 2-cycle caches, so that every cycle
@@ -401,7 +375,7 @@ static void test_ad_bits(void **state)
     assert_int_equal(s->ad_writes, 4);
     /* The OS clears A in the PML4E; a walk through the PDE cache does not load it, so it stays clear
      * (hardware sets A when it loads an entry, not when it uses a cached copy). */
-    wr(f, pml4e, rd(f, pml4e) & ~PTE_A);
+    pt_wr(f->d, pml4e, rd(f, pml4e) & ~PTE_A);
     assert_int_equal(walk(f, &ctx, va, MMU_WRITE, &w), 0);
     assert_int_equal(w.nr_loads, 1);
     assert_true(w.r.dirty);
