@@ -25,10 +25,11 @@ DEPFLAGS  = -MMD -MP
 
 # Modules, bottom to top (see docs/ARCHITECTURE.md). Every .c in a module folder is part of libemu,
 # except cli/ which holds main().
-MODULES  := dram tlb mmu emu
+MODULES  := dram tlb cache mmu emu
 LIB_SRCS := $(foreach m,$(MODULES),$(wildcard $(m)/*.c)) $(BUILD)/gen/presets.c
 CLI_SRCS := $(wildcard cli/*.c)
-LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(BUILD)/gen/%,$(LIB_SRCS))) $(BUILD)/obj/gen/presets.o
+LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(BUILD)/gen/%,$(LIB_SRCS))) $(BUILD)/obj/gen/presets.o \
+            $(BUILD)/obj/gen/kernel_blob.o
 CLI_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
 LIBEMU   := $(BUILD)/libemu.a
 EMU      := $(BUILD)/emu
@@ -71,6 +72,16 @@ $(BUILD)/obj/gen/presets.o: $(BUILD)/gen/presets.c
 $(BUILD)/gen/presets.c: $(PRESETS) scripts/embed-presets.sh
 	@mkdir -p $(@D)
 	scripts/embed-presets.sh $(PRESETS) > $@.tmp && mv $@.tmp $@
+
+# The guest kernel (guest/guest.mk builds build/guest/kernel.elf with freestanding flags) is built into
+# the emulator, so `emu run --mode=fs` boots it from any folder; --kernel=FILE chooses another.
+-include guest/guest.mk
+GUEST_KERNEL ?= build/guest/kernel.elf
+$(BUILD)/obj/gen/kernel_blob.o: $(GUEST_KERNEL)
+	@mkdir -p $(@D)
+	printf '\t.section .rodata\n\t.balign 64\n\t.globl emu_kernel_blob\nemu_kernel_blob:\n\t.incbin "%s"\n\t.globl emu_kernel_blob_end\nemu_kernel_blob_end:\n\t.section .note.GNU-stack,"",@progbits\n' \
+	    '$(abspath $(GUEST_KERNEL))' > $(@:.o=.S)
+	$(CC) -c $(@:.o=.S) -o $@
 
 $(LIBEMU): $(LIB_OBJS)
 	@rm -f $@

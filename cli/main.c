@@ -46,7 +46,8 @@ static void usage_run(FILE *f)
             "\n"
             "options:\n"
             "  --mode=se|fs            se: the emulator implements the Linux system calls (default);\n"
-            "                          fs: full system on the guest kernel (not implemented yet)\n"
+            "                          fs: full system: boot the guest kernel on every CPU of the\n"
+            "                          machine (it cannot run a PROGRAM yet: give none)\n"
             "  --config=FILE|PRESET    machine configuration (INI file or preset name; `emu help presets`)\n"
             "  --set SECTION.KEY=VALUE override one configuration key (repeatable; wins over --config)\n"
             "  --stats=FILE            write every counter to FILE as one flat JSON object\n"
@@ -60,6 +61,16 @@ static void usage_run(FILE *f)
             "  --env=K=V               add or replace a variable of the program's environment (repeatable)\n"
             "  --trace-insn=N          keep the last N instructions; print them disassembled on a crash\n"
             "  --print-config          print the effective configuration and exit\n"
+            "\n"
+            "full-system options (--mode=fs; docs/BOOT.md, docs/DEVICES.md):\n"
+            "  --kernel=FILE           guest kernel ELF (default: the one built into emu, guest/)\n"
+            "  --initrd=FILE           initial ramdisk, a cpio archive in the newc format\n"
+            "  --append=STRING         the kernel command line\n"
+            "  --kernel-tests          run the kernel's test table; results in KTAP on standard output\n"
+            "  -v, --verbose           show the kernel log on standard error\n"
+            "  --kernel-log=FILE       write the kernel log to FILE\n"
+            "  --reports-dir=DIR       write the guest's reports to DIR/NAME (default: standard output)\n"
+            "  --disk=FILE             back the block device with FILE\n"
             "  -q, --quiet             no summary at exit\n"
             "  -h, --help              this text\n"
             "\n"
@@ -81,7 +92,55 @@ static int parse_u64(const char *s, uint64_t *out)
 }
 
 enum { OPT_MODE = 256, OPT_CONFIG, OPT_SET, OPT_STATS, OPT_TIMING, OPT_MAXI, OPT_ROOT, OPT_ENV, OPT_TRACE,
-       OPT_PRINTCFG, OPT_FF };
+       OPT_PRINTCFG, OPT_FF, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_KTESTS, OPT_KLOG, OPT_REPORTS, OPT_DISK };
+
+/* The end of a run: limit message, stats file, summary. Returns the exit status. */
+static int finish_run(emu_t *m, const emu_result_t *res, struct timespec t0, uint64_t max_insns,
+                      const char *stats_path, int quiet)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    fflush(stdout);
+    if (res->kind == EMU_LIMIT)
+        fprintf(stderr, "emu: instruction limit of %llu reached\n", (unsigned long long)max_insns);
+    int status = res->status;
+    if (stats_path && counters_write_json_file(emu_counters(m), stats_path) < 0) {
+        fprintf(stderr, "emu: cannot write stats to %s: %s\n", stats_path, strerror(errno));
+        status = EMU_EXIT_ERROR;
+    }
+    if (!quiet)
+        emu_print_summary(m, secs, stderr);
+    return status;
+}
+
+/* Full-system mode: boot the guest kernel and run the machine. */
+static int run_fs(const config_t *cfg, const emu_fs_opts_t *fso, int timing, uint64_t ff_insns, int ff_roi,
+                  int trace_n, uint64_t max_insns, const char *stats_path, int quiet)
+{
+    char err[2048];
+    emu_t *m = emu_new(cfg, EMU_MODE_FS, err, sizeof(err));
+    if (!m) {
+        fprintf(stderr, "emu: %s\n", err);
+        return EMU_EXIT_ERROR;
+    }
+    emu_set_trace_insn(m, trace_n);
+    emu_set_timing(m, timing, ff_insns, ff_roi);
+    int rc = emu_boot(m, fso, err, sizeof(err));
+    if (rc != 0) {
+        fprintf(stderr, "emu: %s\n", err);
+        emu_free(m);
+        return rc;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    emu_result_t res;
+    emu_run(m, max_insns, &res);
+    int status = finish_run(m, &res, t0, max_insns, stats_path, quiet);
+    emu_free(m);
+    return status;
+}
 
 static int cmd_run(int argc, char **argv)
 {
@@ -97,6 +156,14 @@ static int cmd_run(int argc, char **argv)
         {"env", required_argument, 0, OPT_ENV},
         {"trace-insn", required_argument, 0, OPT_TRACE},
         {"print-config", no_argument, 0, OPT_PRINTCFG},
+        {"kernel", required_argument, 0, OPT_KERNEL},
+        {"initrd", required_argument, 0, OPT_INITRD},
+        {"append", required_argument, 0, OPT_APPEND},
+        {"kernel-tests", no_argument, 0, OPT_KTESTS},
+        {"kernel-log", required_argument, 0, OPT_KLOG},
+        {"reports-dir", required_argument, 0, OPT_REPORTS},
+        {"disk", required_argument, 0, OPT_DISK},
+        {"verbose", no_argument, 0, 'v'},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -109,7 +176,9 @@ static int cmd_run(int argc, char **argv)
     char **envs = calloc((size_t)argc, sizeof(char *));
     int nsets = 0, nenv = 0, quiet = 0, print_config = 0, trace_n = 0;
     uint64_t max_insns = 0, ff_insns = 0;
-    int timing = EMU_TIMING_OFF, ff_roi = 0;
+    int timing = EMU_TIMING_OFF, ff_roi = 0, fs_only = 0;
+    emu_fs_opts_t fso;
+    memset(&fso, 0, sizeof(fso));
     char err[2048];
     int status = EMU_EXIT_ERROR;
     emu_t *m = NULL;
@@ -117,7 +186,7 @@ static int cmd_run(int argc, char **argv)
     optind = 1;
     opterr = 0;
     int opt;
-    while ((opt = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+qhv", opts, NULL)) != -1) {
         switch (opt) {
         case OPT_MODE:
             if (strcmp(optarg, "se") == 0)
@@ -178,6 +247,14 @@ static int cmd_run(int argc, char **argv)
             break;
         }
         case OPT_PRINTCFG: print_config = 1; break;
+        case OPT_KERNEL: fso.kernel = optarg; fs_only = 1; break;
+        case OPT_INITRD: fso.initrd = optarg; fs_only = 1; break;
+        case OPT_APPEND: fso.cmdline = optarg; fs_only = 1; break;
+        case OPT_KTESTS: fso.kernel_tests = 1; fs_only = 1; break;
+        case OPT_KLOG: fso.kernel_log = optarg; fs_only = 1; break;
+        case OPT_REPORTS: fso.reports_dir = optarg; fs_only = 1; break;
+        case OPT_DISK: fso.disk = optarg; fs_only = 1; break;
+        case 'v': fso.verbose = 1; break;
         case 'q': quiet = 1; break;
         case 'h':
             usage_run(stdout);
@@ -206,6 +283,26 @@ static int cmd_run(int argc, char **argv)
     if (print_config) {
         config_dump(&cfg, stdout);
         status = 0;
+        goto out;
+    }
+    if (fs_only && mode != EMU_MODE_FS) {
+        fprintf(stderr, "emu: --kernel, --initrd, --append, --kernel-tests, --kernel-log, --reports-dir and --disk "
+                        "need --mode=fs\n");
+        goto out;
+    }
+    if (mode == EMU_MODE_FS) {
+        if (optind < argc) {
+            fprintf(stderr, "emu: --mode=fs cannot run a program yet: the guest kernel has no processes (use "
+                            "--mode=se, or --mode=fs without a PROGRAM to boot the kernel alone)\n");
+            goto out;
+        }
+        struct stat rst;
+        if (fso.reports_dir && (stat(fso.reports_dir, &rst) != 0 || !S_ISDIR(rst.st_mode))) {
+            fprintf(stderr, "emu: --reports-dir %s is not a folder\n", fso.reports_dir);
+            goto out;
+        }
+        fso.stats_path = stats_path;
+        status = run_fs(&cfg, &fso, timing, ff_insns, ff_roi, trace_n, max_insns, stats_path, quiet);
         goto out;
     }
     if (optind >= argc) {
@@ -242,22 +339,11 @@ static int cmd_run(int argc, char **argv)
     /* A write by the program to a closed pipe must come back to it as EPIPE (and SIGPIPE, with
      * its default action), not kill the emulator. */
     signal(SIGPIPE, SIG_IGN);
-    struct timespec t0, t1;
+    struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     emu_result_t res;
     emu_run(m, max_insns, &res);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    fflush(stdout);
-    if (res.kind == EMU_LIMIT)
-        fprintf(stderr, "emu: instruction limit of %llu reached\n", (unsigned long long)max_insns);
-    status = res.status;
-    if (stats_path && counters_write_json_file(emu_counters(m), stats_path) < 0) {
-        fprintf(stderr, "emu: cannot write stats to %s: %s\n", stats_path, strerror(errno));
-        status = EMU_EXIT_ERROR;
-    }
-    if (!quiet)
-        emu_print_summary(m, secs, stderr);
+    status = finish_run(m, &res, t0, max_insns, stats_path, quiet);
 out:
     emu_free(m);
     free(sets);

@@ -30,6 +30,18 @@ enum config_type {
       "Physical memory in each NUMA node; a multiple of 4 KiB. Suffixes K, M, G, T")              \
     X(machine, paging_levels, CFG_INT, "4", "levels", 4, 5, NULL,                                     \
       "Page-table depth: 4 (48-bit virtual addresses) or 5 (LA57, 57-bit)")                       \
+    X(machine, quantum, CFG_INT, "10000", "instructions", 1, 1000000000, NULL,                    \
+      "Full system: instructions a CPU runs before the next CPU's turn (deterministic round robin)") \
+    X(machine, clock_hz, CFG_INT, "1000000000", "ticks/s", 1000, 1000000000000ll, NULL,           \
+      "Full system: virtual-clock ticks (retired instructions) per virtual second; the timer "     \
+      "frequency the guest is told (boot_info.timer_hz)")                                          \
+    X(machine, timer_clock, CFG_ENUM, "virtual", "", 0, 0, "virtual|cycles",                     \
+      "Full system: what the local timers count: the machine's virtual clock (guest decisions "    \
+      "independent of latencies) or each CPU's time-stamp counter (cycles with timing on)")       \
+    X(disk, latency_us, CFG_INT, "80", "us", 0, 10000000, NULL,                                   \
+      "Full system: block device access latency per request, in virtual microseconds (NVMe-like)") \
+    X(disk, bandwidth_mbs, CFG_INT, "2000", "MB/s", 1, 1000000, NULL,                             \
+      "Full system: block device transfer rate; requests are served one after another")          \
     X(cpu, cycles_simple, CFG_INT, "1", "cycles", 0, 255, NULL,                                   \
       "Timing: base cost of a simple instruction (moves, integer ALU, branches)")                \
     X(cpu, cycles_mul, CFG_INT, "3", "cycles", 0, 255, NULL,                                      \

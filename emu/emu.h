@@ -60,6 +60,26 @@ void emu_set_trace_insn(emu_t *m, int n);
 /* Load a program (SE mode). Returns 0, or an exit status (126, 127, 125) with a message in err. */
 int emu_load(emu_t *m, const emu_program_t *p, char *err, size_t errlen);
 
+/* Full-system mode (--mode=fs): what to boot and where its output goes. */
+typedef struct emu_fs_opts {
+    const char *kernel;      /* guest kernel ELF; NULL: the kernel built into emu (build/guest) */
+    const char *initrd;      /* cpio newc archive, or NULL */
+    const char *cmdline;     /* kernel command line, or NULL */
+    const char *disk;        /* block device backing file, or NULL */
+    const char *kernel_log;  /* file for the kernel log, or NULL */
+    const char *reports_dir; /* folder for the guest's reports, or NULL (standard output) */
+    const char *stats_path;  /* --stats file (EMU_CALL_STATS_DUMP writes it), or NULL */
+    int kernel_tests;        /* run the kernel's test table */
+    int verbose;             /* the kernel log goes to standard error */
+} emu_fs_opts_t;
+
+/* Boot the guest kernel (full-system mode). Returns 0 or an exit status with a message in err. */
+int emu_boot(emu_t *m, const emu_fs_opts_t *o, char *err, size_t errlen);
+
+/* What the guest kernel last said about a frame through its mm annotations (guest/abi.h,
+ * enum emu_frame_state; 0 = unknown, and always 0 in SE mode). */
+void emu_frame_state(emu_t *m, uint64_t pfn, int *state, int *aux, uint64_t *owner);
+
 /* Run until the program ends or max_insns instructions retired (0: no limit). */
 void emu_run(emu_t *m, uint64_t max_insns, emu_result_t *res);
 

@@ -122,6 +122,7 @@ void h_int(cpu_t *c, const insn_t *i)
 void h_pause(cpu_t *c, const insn_t *i)
 {
     (void)i;
+    c->sys.paused = 1;
     c->yield = 1;
     c->block_end = NULL;
 }

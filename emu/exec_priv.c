@@ -27,6 +27,7 @@
  *     TLBs to be flushed, and the modelled entries are checked against WP at every hit).
  */
 #include "emu/exec.h"
+#include "emu/fs.h"
 #include "emu/machine.h"
 
 #define PAT_DEFAULT 0x0007040600070406ull
@@ -244,6 +245,13 @@ int cpu_write_cr(cpu_t *c, int n, uint64_t v)
 
 uint64_t cpu_tsc(cpu_t *c)
 {
+    machine_t *m = c->m;
+    if (m->fs) {
+        /* Full system: the CPU's virtual clock, or its cycles plus the time it spent idle. */
+        if (!c->timing)
+            return fs_cpu_clock(m, c) + c->sys.tsc_offset;
+        return cpu_cycles_now(c) + m->fs->cpu[c->id].idle_total + c->sys.tsc_offset;
+    }
     return (c->timing ? cpu_cycles_now(c) : cpu_insns_now(c)) + c->sys.tsc_offset;
 }
 
@@ -265,7 +273,10 @@ int cpu_rdmsr(cpu_t *c, uint32_t msr, uint64_t *v)
     case MSR_GS_BASE: *v = c->gs_base; break;
     case MSR_KERNEL_GS_BASE: *v = s->kernel_gs_base; break;
     case MSR_TSC_AUX: *v = s->tsc_aux; break;
-    default: return -1;
+    default:
+        if (msr >= 0x800 && msr <= 0x8ff)
+            return apic_rdmsr(c, msr, v);
+        return -1;
     }
     return 0;
 }
@@ -322,6 +333,8 @@ int cpu_wrmsr(cpu_t *c, uint32_t msr, uint64_t v)
         else s->kernel_gs_base = v;
         return 0;
     default:
+        if (msr >= 0x800 && msr <= 0x8ff)
+            return apic_wrmsr(c, msr, v);
         return -1;
     }
 }
@@ -599,6 +612,7 @@ void h_hlt(cpu_t *c, const insn_t *i)
     (void)i;
     NEED_CPL0(c);
     c->sys.halted = 1;
+    c->sys.cnt.halts++;
     c->yield = 1;
     c->block_end = NULL;
 }
@@ -607,7 +621,7 @@ static uint32_t io_read(cpu_t *c, uint16_t port, int size)
 {
     machine_t *m = c->m;
     uint32_t mask = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
-    c->sys.io_ins++;
+    c->sys.cnt.io_ins++;
     if (m->io_in)
         return m->io_in(m->io_arg, c, port, size) & mask;
     m->io_unclaimed++;
@@ -617,7 +631,7 @@ static uint32_t io_read(cpu_t *c, uint16_t port, int size)
 static void io_write(cpu_t *c, uint16_t port, int size, uint32_t v)
 {
     machine_t *m = c->m;
-    c->sys.io_outs++;
+    c->sys.cnt.io_outs++;
     if (m->io_out)
         m->io_out(m->io_arg, c, port, size, v);
     else

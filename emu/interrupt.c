@@ -209,9 +209,9 @@ static void deliver_one(cpu_t *c, const cpu_event_t *e)
     s->halted = 0;
     s->shadow = 0;
     if (e->kind == EV_EXTERNAL)
-        s->interrupts++;
+        s->cnt.interrupts++;
     else
-        s->exceptions++;
+        s->cnt.exceptions++;
 }
 
 /* Deliver ev, handling faults during delivery (see the top of the file). */
@@ -307,9 +307,36 @@ int cpu_check_interrupts(cpu_t *c)
     }
     if ((v >> 4) <= (int)(s->cr8 & 0xf))
         return 0; /* masked by the task priority */
+    if (s->lapic_on && (v >> 4) <= cpu_isr_class(c))
+        return 0; /* held until the interrupt in service of its class or above ends (EOI) */
     s->irr[v >> 6] &= ~(1ull << (v & 63));
     c->intr_pending = (s->irr[0] | s->irr[1] | s->irr[2] | s->irr[3]) != 0;
     cpu_event_t ev = {.vector = v, .kind = EV_EXTERNAL};
     deliver(c, &ev);
+    /* In service from now on (unless delivery failed and the CPU shut down). */
+    if (s->lapic_on && !s->shutdown)
+        s->isr[v >> 6] |= 1ull << (v & 63);
     return 1;
+}
+
+int cpu_isr_class(const cpu_t *c)
+{
+    const cpu_sys_t *s = &c->sys;
+    for (int k = 3; k >= 0; k--)
+        if (s->isr[k])
+            return (k * 64 + 63 - __builtin_clzll(s->isr[k])) >> 4;
+    return -1;
+}
+
+void cpu_eoi(cpu_t *c)
+{
+    cpu_sys_t *s = &c->sys;
+    for (int k = 3; k >= 0; k--)
+        if (s->isr[k]) {
+            s->isr[k] &= ~(1ull << (63 - __builtin_clzll(s->isr[k])));
+            break;
+        }
+    /* A held interrupt may be deliverable now. */
+    if (s->irr[0] | s->irr[1] | s->irr[2] | s->irr[3])
+        c->intr_pending = 1;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu/fs.h"
 #include "emu/se.h"
 #include "emu/timing.h"
 
@@ -50,6 +51,8 @@ void machine_fail(machine_t *m, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+    if (m->fs)
+        fs_dump_klog_tail(m, 20);
     if (m->nr_cpus > 0)
         machine_dump_trace(m, m->cpus[0]);
     m->stop = 1;
@@ -235,10 +238,6 @@ static void add_timing_counters(machine_t *m, int i)
 
 emu_t *emu_new(const config_t *cfg, enum emu_mode mode, char *err, size_t errlen)
 {
-    if (mode == EMU_MODE_FS) {
-        snprintf(err, errlen, "full-system mode (--mode=fs) is not implemented yet; use --mode=se");
-        return NULL;
-    }
     machine_t *m = calloc(1, sizeof(*m));
     if (!m) {
         snprintf(err, errlen, "out of host memory");
@@ -271,8 +270,15 @@ emu_t *emu_new(const config_t *cfg, enum emu_mode mode, char *err, size_t errlen
     m->nr_frames = dram_end(m->dram) >> 12;
     m->code_bits = calloc((m->nr_frames + 7) / 8, 1);
     m->ctrs = counters_new();
-    /* SE mode runs one single-threaded process: one CPU. Full-system mode brings them all up. */
-    m->nr_cpus = 1;
+    /* SE mode runs one single-threaded process: one CPU. Full-system mode has them all. */
+    int64_t ncpu = config_get(cfg, CFG_machine_sockets) * config_get(cfg, CFG_machine_cores_per_socket);
+    if (mode == EMU_MODE_FS && ncpu > EMU_MAX_CPUS) {
+        snprintf(err, errlen, "machine.sockets x machine.cores_per_socket = %lld CPUs; at most %d are supported",
+                 (long long)ncpu, EMU_MAX_CPUS);
+        emu_free(m);
+        return NULL;
+    }
+    m->nr_cpus = mode == EMU_MODE_FS ? (int)ncpu : 1;
     m->cpus = calloc((size_t)m->nr_cpus, sizeof(cpu_t *));
     if (!m->code_bits || !m->ctrs || !m->cpus) {
         snprintf(err, errlen, "out of host memory");
@@ -330,6 +336,7 @@ void emu_free(emu_t *m)
         return;
     if (m->se)
         se_free(m);
+    fs_free(m);
     for (int i = 0; m->cpus && i < m->nr_cpus; i++) {
         if (m->cpus[i]) {
             tlb_free(m->cpus[i]->tlb);
@@ -347,7 +354,32 @@ void emu_free(emu_t *m)
 
 int emu_load(emu_t *m, const emu_program_t *p, char *err, size_t errlen)
 {
+    if (m->mode == EMU_MODE_FS) {
+        snprintf(err, errlen, "--mode=fs cannot run a program yet: the guest kernel has no processes (use --mode=se, "
+                              "or --mode=fs without a PROGRAM to boot the kernel alone)");
+        return EMU_EXIT_ERROR;
+    }
     return se_load(m, p, err, errlen);
+}
+
+int emu_boot(emu_t *m, const emu_fs_opts_t *o, char *err, size_t errlen)
+{
+    if (m->mode != EMU_MODE_FS) {
+        snprintf(err, errlen, "emu_boot: the machine was not built for full-system mode");
+        return EMU_EXIT_ERROR;
+    }
+    return fs_boot(m, o, err, errlen);
+}
+
+void emu_frame_state(emu_t *m, uint64_t pfn, int *state, int *aux, uint64_t *owner)
+{
+    if (m->fs && m->fs->annot) {
+        annot_frame(m->fs->annot, pfn, state, aux, owner);
+    } else {
+        *state = 0;
+        *aux = 0;
+        *owner = 0;
+    }
 }
 
 void emu_set_timing(emu_t *m, int mode, uint64_t ff_insns, int ff_roi)
@@ -361,7 +393,7 @@ void emu_set_timing(emu_t *m, int mode, uint64_t ff_insns, int ff_roi)
 }
 
 /* Switch every CPU to the measured mode and reset the counters (the fast-forward has ended). */
-static void start_measuring(machine_t *m)
+void machine_start_measuring(machine_t *m)
 {
     m->timed = 1;
     for (int i = 0; i < m->nr_cpus; i++)
@@ -398,16 +430,37 @@ void h_emu_marker(cpu_t *c, const insn_t *i)
     c->block_end = NULL;
 }
 
+void machine_marker(machine_t *m, int code)
+{
+    /* Counted after a reset at a begin and before the freeze at an end, so that the region's
+     * counters include its own markers. */
+    if (code == 1) {
+        if (m->ff_roi && !m->timed)
+            machine_start_measuring(m);
+        m->st.roi_begins++;
+    } else if (code == 2) {
+        m->st.roi_ends++;
+        if (m->ff_roi && m->timed && !m->frozen)
+            stop_measuring(m);
+    }
+}
+
 void emu_run(emu_t *m, uint64_t max_insns, emu_result_t *res)
 {
     cpu_t *c = m->cpus[0];
     m->stop = 0;
+    if (m->fs) {
+        fs_run(m, max_insns);
+        m->st.exit_code = (uint64_t)m->result.status;
+        *res = m->result;
+        return;
+    }
     /* Instructions retired by this run, fast-forward included (the counters restart at the
      * switch; the instruction limit does not). */
     uint64_t done = 0;
     while (!m->stop) {
         if (!m->timed && m->ff_insns && done >= m->ff_insns)
-            start_measuring(m);
+            machine_start_measuring(m);
         uint64_t chunk = max_insns ? max_insns - done : 0;
         if (!m->timed && m->ff_insns && (!chunk || m->ff_insns - done < chunk))
             chunk = m->ff_insns - done;
@@ -419,17 +472,7 @@ void emu_run(emu_t *m, uint64_t max_insns, emu_result_t *res)
         if (m->marker) {
             int code = m->marker;
             m->marker = 0;
-            /* Counted after a reset at a begin and before the freeze at an end, so that the
-             * region's counters include its own markers. */
-            if (code == 1) {
-                if (m->ff_roi && !m->timed)
-                    start_measuring(m);
-                m->st.roi_begins++;
-            } else if (code == 2) {
-                m->st.roi_ends++;
-                if (m->ff_roi && m->timed && !m->frozen)
-                    stop_measuring(m);
-            }
+            machine_marker(m, code);
         }
         if (max_insns && done >= max_insns) {
             m->stop = 1;
@@ -485,6 +528,21 @@ void emu_print_summary(emu_t *m, double host_seconds, FILE *f)
 #undef V
         }
     }
+    if (m->fs) {
+        uint64_t ints = 0, timers = 0, ipis = 0;
+        for (int i = 0; i < m->nr_cpus; i++) {
+            ints += m->cpus[i]->sys.cnt.interrupts;
+            timers += m->cpus[i]->sys.cnt.timer_fires;
+            ipis += m->cpus[i]->sys.cnt.ipis_sent;
+        }
+        fprintf(f, "emu: cpus %d (%llu started by mailbox), virtual clock %llu ticks in %llu rounds (%llu jumps)\n",
+                m->nr_cpus, (unsigned long long)counters_get(m->ctrs, "fs.cpus_started", NULL),
+                (unsigned long long)counters_get(m->ctrs, "fs.clock", NULL),
+                (unsigned long long)counters_get(m->ctrs, "fs.rounds", NULL),
+                (unsigned long long)counters_get(m->ctrs, "fs.clock_jumps", NULL));
+        fprintf(f, "emu: interrupts %llu (timer expirations %llu, IPIs sent %llu)\n", (unsigned long long)ints,
+                (unsigned long long)timers, (unsigned long long)ipis);
+    }
     for (int i = 0; i < counters_count(m->ctrs); i++) {
         const char *n = counters_name(m->ctrs, i);
         if (strncmp(n, "se.", 3) == 0)
@@ -514,5 +572,16 @@ void emu_list_counters(FILE *f)
     fprintf(f, "%-28s %s\n", "cpuN.pte_loads.nodeK", "Paging-structure entries loaded from NUMA node K");
 #define X(name, desc) fprintf(f, "se.%-25s %s\n", #name, desc);
     SE_COUNTERS(X)
+#undef X
+    /* Full-system mode only. */
+#define X(name, desc) fprintf(f, "cpuN.%-23s %s\n", #name, desc);
+    CPU_SYS_COUNTERS(X)
+#undef X
+#define X(name, desc) fprintf(f, "fs.%-25s %s\n", #name, desc);
+    FS_COUNTERS(X)
+#undef X
+    annot_list_counters(f);
+#define X(name, desc) fprintf(f, "blk.%-24s %s\n", #name, desc);
+    BLK_COUNTERS(X)
 #undef X
 }

@@ -12,6 +12,7 @@
 #include "emu/emu.h"
 
 struct se_proc;
+struct fs;
 
 /* Port I/O (IN, OUT, INS, OUTS at CPL 0; emu/exec_priv.c). The devices install io_in and io_out;
  * without them a read returns all ones and a write is dropped, and io_unclaimed counts both.
@@ -41,6 +42,8 @@ struct machine {
 
     /* SE mode: the one process and its emulated kernel services (emu/se*.c). */
     struct se_proc *se;
+    /* Full-system mode: the clock, the boot state and the devices (emu/fs.h); NULL in SE mode. */
+    struct fs *fs;
 
     /* Set by whatever ends the run. */
     int stop;
@@ -84,6 +87,12 @@ void machine_exit(machine_t *m, int code);
 void machine_kill(machine_t *m, int sig);
 /* End the run with an emulator error (status 125) after printing msg. */
 void machine_fail(machine_t *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Act on a region-of-interest marker (1 begin, 2 end): counts it, and with --fast-forward=roi starts
+ * or stops the measured part. */
+void machine_marker(machine_t *m, int code);
+/* The fast-forward has ended: switch every CPU to the measured timing mode, reset the counters. */
+void machine_start_measuring(machine_t *m);
 
 /* Frame code bits. */
 static inline int machine_frame_has_code(const machine_t *m, uint64_t pa)

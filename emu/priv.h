@@ -94,6 +94,20 @@ typedef struct cpu_event {
                              delivery is a fault of that instruction) */
 } cpu_event_t;
 
+/* Per-CPU counters of the system state (registered in full-system mode). */
+#define CPU_SYS_COUNTERS(X)                                                                        \
+    X(exceptions, "Exceptions delivered through the IDT (faults, traps, INT n)")                   \
+    X(interrupts, "External interrupts delivered (timer, IPIs, devices)")                          \
+    X(io_ins, "Port input operations (IN, INS elements)")                                          \
+    X(io_outs, "Port output operations (OUT, OUTS elements)")                                      \
+    X(timer_fires, "Local timer expirations (each requests the timer vector)")                    \
+    X(ipis_sent, "Inter-processor interrupts sent (one per destination CPU)")                      \
+    X(ipis_received, "Inter-processor interrupts requested on this CPU")                           \
+    X(eois, "End-of-interrupt writes")                                                             \
+    X(halts, "HLT instructions executed")                                                          \
+    X(pauses, "PAUSE instructions that ended the CPU's quantum")                                   \
+    X(idle_ticks, "Virtual-clock ticks this CPU spent halted, parked or yielded by PAUSE")
+
 /* Descriptor-table register. */
 typedef struct cpu_dtr {
     uint64_t base;
@@ -140,8 +154,25 @@ typedef struct cpu_sys {
     cpu_event_t xchain[CPU_XCHAIN];
     int shutdown;             /* a triple fault ended the run */
 
-    /* Counts (not registered as counters yet). */
-    uint64_t exceptions, interrupts, io_ins, io_outs;
+    /* Local interrupt controller (emu/apic.c; guest/abi.h section 3), in full-system mode only
+     * (lapic_on). isr: vectors in service (delivered, not yet ended by EOI); an interrupt whose
+     * priority class (vector >> 4) is not above the highest one in service is held. */
+    int lapic_on;
+    uint64_t isr[4];
+    uint32_t lvt_timer;       /* vector, mask, mode (EMU_LVT_MASKED, EMU_TIMER_PERIODIC) */
+    uint32_t timer_div;       /* the divide configuration register as written */
+    uint64_t timer_init;      /* the initial count as written */
+    uint64_t timer_deadline;  /* when it fires, on its clock (virtual or TSC); valid if running */
+    uint64_t timer_period;    /* ticks of its clock per period: initial count x divider */
+    int timer_running;
+    int paused;               /* PAUSE ended this CPU's quantum (the machine clears it) */
+
+    /* Counts, registered as cpuN.<name> in full-system mode (docs/STATS.md). */
+    struct {
+#define X(name, desc) uint64_t name;
+        CPU_SYS_COUNTERS(X)
+#undef X
+    } cnt;
 } cpu_sys_t;
 
 /* ---- set-up ----------------------------------------------------------------------------------- */
@@ -185,6 +216,10 @@ int cpu_raise_interrupt(cpu_t *c, int vector);
  * something was delivered (or the CPU shut down), 0 otherwise. The run loop calls it at block
  * boundaries while cpu_t.intr_pending is set, and cpu_run on entry when the CPU is halted. */
 int cpu_check_interrupts(cpu_t *c);
+/* With the local interrupt controller on: the priority class of the highest vector in service
+ * (-1 if none), and end of interrupt (the highest vector in service is done). */
+int cpu_isr_class(const cpu_t *c);
+void cpu_eoi(cpu_t *c);
 /* Start an INT n / INT3 / INT1 (software event): records it and raises it as a trap. */
 _Noreturn void cpu_soft_interrupt(cpu_t *c, int vector, enum cpu_event_kind kind, uint64_t insn_rip);
 

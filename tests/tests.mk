@@ -8,6 +8,8 @@
 #   test-cli      command-line contract and bad inputs
 #   test-timing   end-to-end translation timing: tests/timing/tlbprog.c under --timing=tlb, stats JSON
 #                 checked against the model (miss ratios, huge pages, 5-level walks, fast-forward, ROI)
+#   test-fs       full-system mode: tiny kernels of tests/fs/kernels.S (console, calls, timer, IPIs, mailbox,
+#                 guests that go wrong) and the guest kernel's --kernel-tests on 1-8 sockets, 4 and 5 levels
 #   test-census   docs/OPCODES.md matches the decoder; every instruction of every test binary decodes to
 #                 capstone's length and an implemented handler (tests/census/)
 #   test-asan     the ASan build and the unit, differential, CLI and timing suites under it
@@ -36,13 +38,13 @@ DIFF_EMU_TIMEOUT ?= 120
 DIFF_FILTER      ?=
 DIFF_FLAGS      = --timeout $(DIFF_TIMEOUT) --emu-timeout $(DIFF_EMU_TIMEOUT) $(if $(DIFF_FILTER),--filter '$(DIFF_FILTER)')
 
-TEST_SUITES := unit diff csmith cli timing census asan-unit asan-diff asan-cli asan-timing
+TEST_SUITES := unit diff csmith cli timing fs census asan-unit asan-diff asan-cli asan-timing asan-fs
 
 # Sub-makes build in parallel unless the user already chose a -j (then the jobserver is shared).
 NPROC     := $(shell nproc 2>/dev/null || echo 2)
 TEST_JOBS  = $(if $(filter -j%,$(MAKEFLAGS))$(findstring jobserver,$(MAKEFLAGS)),,-j$(NPROC))
 
-.PHONY: test test-unit test-diff test-csmith test-cli test-timing test-census test-asan test-long test-progs-opt \
+.PHONY: test test-unit test-diff test-csmith test-cli test-timing test-fs test-census test-asan test-long test-progs-opt \
         test-csmith-long test-csmith-asan fuzz bench test-build census fuzz-decoder test-fuzz-decoder
 
 # --- the whole run ---------------------------------------------------------------------------------
@@ -54,6 +56,7 @@ test: $(DEPS_STAMP) $(EMU)
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-csmith TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-cli TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-timing TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
+	@$(MAKE) --no-print-directory $(TEST_JOBS) test-fs TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-census TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-asan TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@tests/scripts/summary.sh $(TEST_RESULTS) $(TEST_SUITES)
@@ -86,6 +89,23 @@ $(TEST_BUILD)/diff/test_diff: tests/diff/test_diff.c $(HARNESS_COMMON) | $(DEPS_
 $(TEST_BUILD)/cli/test_cli: tests/cli/test_cli.c $(HARNESS_COMMON) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(HARNESS_CFLAGS) -o $@ tests/cli/test_cli.c tests/common/proc.c -lcmocka
+
+# --- full system -------------------------------------------------------------------------------------
+FS_KERNELS := hello timer periodic ipi triple wild badidt loop halt panic blk annot
+FS_KERNEL_ELFS := $(FS_KERNELS:%=$(TEST_BUILD)/fs/k_%.elf)
+
+$(TEST_BUILD)/fs/test_fs: tests/fs/test_fs.c $(HARNESS_COMMON) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(HARNESS_CFLAGS) -o $@ tests/fs/test_fs.c tests/common/proc.c -lcmocka
+
+$(TEST_BUILD)/fs/k_%.elf: tests/fs/kernels.S tests/fs/tiny.ld
+	@mkdir -p $(@D)
+	K=$$(echo $* | tr a-z A-Z); $(CC) -c -DK_$$K tests/fs/kernels.S -o $(@:.elf=.o)
+	ld -static -nostdlib -T tests/fs/tiny.ld -z max-page-size=4096 --no-warn-rwx-segments $(@:.elf=.o) -o $@
+
+test-fs: $(EMU) $(TEST_BUILD)/fs/test_fs $(FS_KERNEL_ELFS)
+	@$(RUN_SUITE) $(SUITE_PREFIX)fs $(TEST_BUILD)/fs/test_fs --emu $(EMU) --kernels $(TEST_BUILD)/fs \
+	    --work $(TEST_BUILD)/fs/work
 
 # --- differential test of tests/progs ---------------------------------------------------------------
 PROG_SRCS := $(wildcard tests/progs/*.c)
@@ -163,6 +183,7 @@ test-asan:
 	$(ASAN_MAKE) test-diff || st=1; \
 	$(ASAN_MAKE) test-cli || st=1; \
 	$(ASAN_MAKE) test-timing || st=1; \
+	$(ASAN_MAKE) test-fs || st=1; \
 	exit $$st
 
 # --- slower suites -------------------------------------------------------------------------------------
@@ -314,4 +335,4 @@ test-build: $(EMU) $(UNIT_BINS) $(TEST_BUILD)/diff/test_diff $(TEST_BUILD)/cli/t
             $(TEST_BUILD)/progs.list $(CSMITH_BINS) $(TEST_BUILD)/csmith.list \
             $(TEST_BUILD)/cli/cliprog-static $(TEST_BUILD)/cli/cliprog-dynamic \
             $(TEST_BUILD)/timing/test_timing $(TEST_BUILD)/timing/tlbprog \
-            $(TEST_BUILD)/census/test_census $(TEST_BUILD)/census/test_coverage $(COVERAGE_BINS)
+            $(TEST_BUILD)/fs/test_fs $(FS_KERNEL_ELFS) $(TEST_BUILD)/census/test_census $(TEST_BUILD)/census/test_coverage $(COVERAGE_BINS)

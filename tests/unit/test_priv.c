@@ -938,7 +938,7 @@ static void test_external_interrupts(void **s)
     assert_int_equal(r->rip, TH_KCODE);
     assert_int_equal(r->rflags, 0x202);
     assert_int_equal(C->intr_pending, 0);
-    assert_int_equal(C->sys.interrupts, 1);
+    assert_int_equal(C->sys.cnt.interrupts, 1);
     assert_int_equal(C->rip, TH_KCODE);
     assert_true(C->rflags & FL_IF); /* restored by iretq */
     /* the highest vector first */
@@ -1060,8 +1060,8 @@ static void test_port_io(void **s)
     assert_int_equal(R(R_RCX), 0xffff);         /* in ax, 0x60 merged into eax = 0xff */
     assert_int_equal(R(R_RAX), 0xffffffff);     /* in eax, dx */
     assert_int_equal(h->m->io_unclaimed, u0 + 6);
-    assert_int_equal(C->sys.io_ins, 3);
-    assert_int_equal(C->sys.io_outs, 3);
+    assert_int_equal(C->sys.cnt.io_ins, 3);
+    assert_int_equal(C->sys.cnt.io_outs, 3);
     /* with the hooks */
     h->m->io_in = io_in_hook;
     h->m->io_out = io_out_hook;

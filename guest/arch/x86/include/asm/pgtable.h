@@ -1,0 +1,60 @@
+/* asm/pgtable.h: page-table entries and the kernel's page tables.
+ *
+ * As Linux's asm/pgtable_types.h and asm/pgtable_64.h: the entry bits named as Linux names them
+ * (_PAGE_PRESENT... the SDM's P, R/W, U/S, PWT, PCD, A, D, PS, G, XD), the protections used for
+ * kernel mappings, and the interface of arch/x86/mm/init_64.c, which builds the page tables. An
+ * entry is a plain u64 here (Linux wraps each level in its own struct type: pgd_t, p4d_t, pud_t,
+ * pmd_t, pte_t); levels are numbered as the emulator's annotations do: 1 = PT ... 5 = PML5.
+ */
+#ifndef _ASM_X86_PGTABLE_H
+#define _ASM_X86_PGTABLE_H
+
+#include <linux/types.h>
+#include <asm/page.h>
+
+#define _PAGE_PRESENT (1ull << 0)
+#define _PAGE_RW (1ull << 1)
+#define _PAGE_USER (1ull << 2)
+#define _PAGE_PWT (1ull << 3)
+#define _PAGE_PCD (1ull << 4)
+#define _PAGE_ACCESSED (1ull << 5)
+#define _PAGE_DIRTY (1ull << 6)
+#define _PAGE_PSE (1ull << 7)
+#define _PAGE_GLOBAL (1ull << 8)
+#define _PAGE_NX (1ull << 63)
+#define PTE_PFN_MASK 0x000ffffffffff000ull
+
+#define _KERNPG_TABLE (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY)
+#define _PAGE_TABLE (_KERNPG_TABLE | _PAGE_USER)
+#define __PAGE_KERNEL_EXEC (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_GLOBAL)
+#define __PAGE_KERNEL (__PAGE_KERNEL_EXEC | _PAGE_NX)
+#define PAGE_USER_EXEC (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)
+
+#define PTRS_PER_TABLE 512
+
+typedef u64 pteval_t;
+
+extern int pgtable_l5_enabled;       /* boot_info.paging_levels == 5 */
+extern unsigned int pgtable_levels;  /* 4 or 5 */
+extern pteval_t *init_top_pgt;       /* the kernel's top-level table (PML4 or PML5), direct-map va */
+extern unsigned long init_top_pgt_pa;
+
+/* Build the direct map and the kernel-image map, switch CR3 to them, drop the boot identity map. */
+void init_mem_mapping(void);
+/* Map [va, va + size) to [pa, pa + size) with the largest pages alignment allows (up to
+ * max_page); prot: the leaf's bits. Page-table pages come from early_alloc_pages(). */
+void kernel_map_range(unsigned long va, u64 pa, u64 size, pteval_t prot, unsigned long max_page);
+/* Remove the 4 KiB mapping of va (if any) and flush it from this CPU's TLB. */
+void kernel_unmap_page(unsigned long va);
+/* Walk the current page tables in software: the physical address va maps to, or ~0 when it is
+ * not mapped; *level is the leaf's level (1: 4 KiB, 2: 2 MiB, 3: 1 GiB) or the level where the
+ * walk stopped. */
+u64 lookup_address(unsigned long va, int *level);
+
+/* arch/x86/mm/init.c: the early page allocator (memblock replaces it in the next issue). */
+void early_alloc_init(void);
+u64 early_alloc_pages(unsigned long nr_pages);   /* zeroed, page aligned; physical address */
+void *early_alloc_virt(unsigned long nr_pages);  /* the same through the direct map */
+u64 early_alloc_used_bytes(void);
+
+#endif
