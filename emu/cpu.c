@@ -564,6 +564,7 @@ static inline __attribute__((always_inline)) void run_blocks(cpu_t *c, uint64_t 
                 continue;
         }
         c->cur = NULL;
+        c->block_ring[c->block_pos++ & (CPU_BLOCK_RING - 1)] = c->rip;
         block_t *b = find_block(c);
         const insn_t *i = b->insns;
         const insn_t *end = i + b->n;

@@ -205,6 +205,11 @@ struct cpu {
     int id;
     struct machine *m;
     struct cpu_stats st;
+    /* The virtual addresses of the last CPU_BLOCK_RING blocks entered, for failure reports (the
+     * last instructions before a triple fault or a crash, without --trace-insn). */
+#define CPU_BLOCK_RING 8
+    uint64_t block_ring[CPU_BLOCK_RING];
+    uint32_t block_pos;
 
     /* Privileged state: CPL, control registers, MSRs, IDT/GDT/TSS, interrupts (emu/priv.h). Last,
      * so that the run loop's fields keep their places. */

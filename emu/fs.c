@@ -828,6 +828,7 @@ static void run_turn(fs_t *f, int i, uint64_t max_insns)
         }
         fc->run_start = c->st.instructions;
         fc->in_turn = 1;
+        m->cur_cpu = c;
         uint64_t before = c->st.instructions;
         cpu_run(c, budget);
         uint64_t n = c->st.instructions - before;

@@ -54,7 +54,7 @@ void machine_fail(machine_t *m, const char *fmt, ...)
     if (m->fs)
         fs_dump_klog_tail(m, 20);
     if (m->nr_cpus > 0)
-        machine_dump_trace(m, m->cpus[0]);
+        machine_dump_trace(m, m->cur_cpu ? m->cur_cpu : m->cpus[0]);
     m->stop = 1;
     m->result.kind = EMU_FAILED;
     m->result.code = 0;
@@ -112,10 +112,55 @@ void machine_disasm(cpu_t *c, uint64_t va, char *buf, size_t len)
     cs_close(&h);
 }
 
+/* The last blocks c entered, each disassembled from its start to its first control transfer, the
+ * last one up to c->rip. */
+static void dump_blocks(cpu_t *c)
+{
+    uint32_t n = c->block_pos < CPU_BLOCK_RING ? c->block_pos : CPU_BLOCK_RING;
+    if (n == 0)
+        return;
+    csh h;
+    if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+        return;
+    cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+    fflush(stdout);
+    fprintf(stderr, "emu: last instructions of cpu%d (its last %u blocks, oldest first):\n", c->id, n);
+    for (uint32_t k = 0; k < n; k++) {
+        uint64_t va = c->block_ring[(c->block_pos - n + k) & (CPU_BLOCK_RING - 1)];
+        int last = k == n - 1;
+        for (int i = 0; i < 32; i++) {
+            uint8_t bytes[16];
+            int len = 0;
+            while (len < 15 && mem_try_read_buf(c, va + (uint64_t)len, bytes + len, 1) == 0)
+                len++;
+            cs_insn *insn;
+            size_t cnt = len ? cs_disasm(h, bytes, (size_t)len, va, 1, &insn) : 0;
+            if (!cnt) {
+                fprintf(stderr, "emu:   0x%016llx  %s\n", (unsigned long long)va, len ? "(undecodable)" : "<unreadable>");
+                break;
+            }
+            fprintf(stderr, "emu:   0x%016llx  %s %s%s\n", (unsigned long long)va, insn[0].mnemonic, insn[0].op_str,
+                    last && va == c->rip ? "   <== here" : "");
+            int transfer = cs_insn_group(h, insn, CS_GRP_JUMP) || cs_insn_group(h, insn, CS_GRP_CALL) ||
+                           cs_insn_group(h, insn, CS_GRP_RET) || cs_insn_group(h, insn, CS_GRP_INT) ||
+                           cs_insn_group(h, insn, CS_GRP_IRET);
+            uint64_t next = va + insn[0].size;
+            cs_free(insn, cnt);
+            if ((last && va >= c->rip) || (!last && transfer))
+                break;
+            va = next;
+        }
+    }
+    cs_close(&h);
+}
+
 void machine_dump_trace(machine_t *m, cpu_t *c)
 {
-    if (!m->trace_n || !m->trace_count)
+    if (!m->trace_n || !m->trace_count) {
+        if (m->mode == EMU_MODE_FS)
+            dump_blocks(c);
         return;
+    }
     int n = m->trace_count < (uint64_t)m->trace_n ? (int)m->trace_count : m->trace_n;
     fflush(stdout);
     fprintf(stderr, "emu: last %d instructions of cpu%d (oldest first):\n", n, c->id);

@@ -45,6 +45,9 @@ struct machine {
     /* Full-system mode: the clock, the boot state and the devices (emu/fs.h); NULL in SE mode. */
     struct fs *fs;
 
+    /* The CPU running now (failure reports name it). */
+    cpu_t *cur_cpu;
+
     /* Set by whatever ends the run. */
     int stop;
     emu_result_t result;
@@ -104,7 +107,8 @@ void machine_mark_code(machine_t *m, uint64_t pa);
 /* A write to a frame holding code: drop decoded code everywhere. */
 void machine_code_written(machine_t *m, uint64_t pa);
 
-/* Print the --trace-insn ring (if enabled) to stderr, disassembled. */
+/* Print the last instructions of c to stderr, disassembled: the --trace-insn ring if enabled,
+ * else the instructions of the last blocks c entered (up to its current instruction). */
 void machine_dump_trace(machine_t *m, cpu_t *c);
 /* Disassemble one instruction at va of c's address space into buf ("<unreadable>" on failure). */
 void machine_disasm(cpu_t *c, uint64_t va, char *buf, size_t len);

@@ -265,6 +265,8 @@ static void triple_fault(void **state)
     (void)state;
     bad_guest("triple", "triple fault on cpu0: int 0x3");
     bad_guest("triple", "rip ffffffff81000000  int3");
+    bad_guest("triple", "last instructions of cpu0");
+    bad_guest("wild", "jmp rax\nemu:   0x8000000000001000  <unreadable>");
 }
 static void wild_jump(void **state)
 {
