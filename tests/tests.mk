@@ -44,7 +44,7 @@ TEST_SUITES := unit diff csmith cli timing fs census asan-unit asan-diff asan-cl
 NPROC     := $(shell nproc 2>/dev/null || echo 2)
 TEST_JOBS  = $(if $(filter -j%,$(MAKEFLAGS))$(findstring jobserver,$(MAKEFLAGS)),,-j$(NPROC))
 
-.PHONY: test test-unit test-diff test-csmith test-cli test-timing test-fs test-census test-asan test-long test-progs-opt \
+.PHONY: test test-unit test-diff test-csmith test-cli test-timing test-fs test-fs-fuzz test-census test-asan test-long test-progs-opt \
         test-csmith-long test-csmith-asan fuzz bench test-build census fuzz-decoder test-fuzz-decoder
 
 # --- the whole run ---------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ $(TEST_BUILD)/cli/test_cli: tests/cli/test_cli.c $(HARNESS_COMMON) | $(DEPS_STAM
 	$(CC) $(HARNESS_CFLAGS) -o $@ tests/cli/test_cli.c tests/common/proc.c -lcmocka
 
 # --- full system -------------------------------------------------------------------------------------
-FS_KERNELS := hello timer periodic ipi triple wild badidt loop halt panic blk annot
+FS_KERNELS := hello timer periodic ipi triple wild badidt loop halt panic blk annot fuzz
 FS_KERNEL_ELFS := $(FS_KERNELS:%=$(TEST_BUILD)/fs/k_%.elf)
 
 $(TEST_BUILD)/fs/test_fs: tests/fs/test_fs.c $(HARNESS_COMMON) | $(DEPS_STAMP)
@@ -197,7 +197,16 @@ test-long: $(DEPS_STAMP) $(EMU)
 	@$(MAKE) --no-print-directory test-csmith-long TEST_RESULTS=$(abspath $(TEST_RESULTS))-long || true
 	@$(MAKE) --no-print-directory test-csmith-asan TEST_RESULTS=$(abspath $(TEST_RESULTS))-long || true
 	@$(MAKE) --no-print-directory test-fuzz-decoder TEST_RESULTS=$(abspath $(TEST_RESULTS))-long || true
-	@tests/scripts/summary.sh $(TEST_RESULTS)-long $(PROG_OPTS:%=diff-%) csmith-long asan-csmith fuzz-decoder
+	@$(MAKE) --no-print-directory test-fs-fuzz TEST_RESULTS=$(abspath $(TEST_RESULTS))-long || true
+	@tests/scripts/summary.sh $(TEST_RESULTS)-long $(PROG_OPTS:%=diff-%) csmith-long asan-csmith fuzz-decoder fs-fuzz
+
+# Hostile guest code in full-system mode under ASan and UBSan: FS_FUZZ_ITERS kernels (default 2000).
+FS_FUZZ_ITERS ?= 2000
+test-fs-fuzz: $(TEST_BUILD)/fs/test_fs $(TEST_BUILD)/fs/k_fuzz.elf
+	@$(MAKE) --no-print-directory MODE=asan BUILD=$(ASAN_BUILD) $(ASAN_BUILD)/emu
+	@FS_FUZZ_ITERS=$(FS_FUZZ_ITERS) $(RUN_SUITE) fs-fuzz $(TEST_BUILD)/fs/test_fs --emu $(ASAN_BUILD)/emu \
+	    --kernels $(TEST_BUILD)/fs --work $(TEST_BUILD)/fs/work-fuzz --filter 'fuzz*'
+
 
 # tests/progs at other optimisation levels: other instruction mixes from the same sources.
 define PROG_OPT_RULES

@@ -16,6 +16,11 @@
  *   K_BLK      reads sector 1 of the disk (completion by interrupt) and prints it, then writes it to
  *              sector 0 (completion polled); exits 0
  *   K_ANNOT    registers an annotation ring, annotates frames (two good entries, one bad), exits 0
+ *   K_FUZZ     a harness for hostile code (tests/fs/test_fs.c writes it): loads a GDT and an IDT
+ *              whose 256 gates all lead to one handler, starts every CPU through its mailbox, and
+ *              runs the 4 KiB after the marker "EMU-FUZZ-AREA-16" on every CPU (CPU k from offset
+ *              512 k) with interrupts enabled; the handler acknowledges (EOI) and resumes at the
+ *              next 16-byte boundary of the area, so every fault and interrupt makes progress
  */
 #define KBASE 0xffffffff80000000
 #define PORT_CON 0x500
@@ -291,6 +296,94 @@ blk_done:
     movl $3, ring(%rip)          /* head */
     CALL CALL_EXIT, $0
     ud2
+#elif defined(K_FUZZ)
+    mov %rdi, %r15
+    lea stack_top(%rip), %rsp
+    lgdt gdtr(%rip)
+    /* Every gate to fuzz_noerr, or fuzz_err for the vectors with an error code. */
+    xor %ebx, %ebx
+1:  lea fuzz_noerr(%rip), %rax
+    bt %rbx, errmask(%rip)
+    jnc 2f
+    lea fuzz_err(%rip), %rax
+2:  mov %rbx, %rdi
+    shl $4, %rdi
+    lea idt(%rip), %rsi
+    add %rsi, %rdi
+    mov %ax, (%rdi)
+    movw $0x10, 2(%rdi)
+    movw $0x8e00, 4(%rdi)
+    shr $16, %rax
+    mov %ax, 6(%rdi)
+    shr $16, %rax
+    mov %eax, 8(%rdi)
+    movl $0, 12(%rdi)
+    inc %ebx
+    cmp $256, %ebx
+    jb 1b
+    lidt idtr(%rip)
+    /* Wake every other CPU (at most 16). */
+    mov 24(%r15), %ecx           /* boot_info.nr_cpus */
+    mov 0x68(%r15), %rsi         /* boot_info.mailbox_pa */
+    mov $1, %ebx
+3:  cmp %ecx, %ebx
+    jae 4f
+    cmp $16, %ebx
+    jae 4f
+    mov %rbx, %rdi
+    shl $6, %rdi
+    add %rsi, %rdi
+    lea fuzz_ap(%rip), %rax
+    mov %rax, 8(%rdi)
+    mov %rbx, %rax
+    inc %rax
+    shl $12, %rax
+    lea ap_stacks(%rip), %rdx
+    add %rdx, %rax
+    mov %rax, 16(%rdi)
+    movq $0, 24(%rdi)
+    movq $0, 32(%rdi)
+    movl $1, (%rdi)
+    inc %ebx
+    jmp 3b
+4:  sti
+    jmp fuzz_area
+fuzz_ap:
+    lgdt gdtr(%rip)
+    lidt idtr(%rip)
+    and $7, %rsi
+    shl $9, %rsi
+    lea fuzz_area(%rip), %rax
+    add %rsi, %rax
+    sti
+    jmp *%rax
+fuzz_noerr:
+    pushq $0
+fuzz_err:
+    push %rax
+    push %rcx
+    push %rdx
+    mov $0x80b, %ecx
+    xor %eax, %eax
+    xor %edx, %edx
+    wrmsr
+    mov 32(%rsp), %rax           /* the interrupted rip */
+    lea fuzz_area(%rip), %rcx
+    sub %rcx, %rax
+    add $16, %rax
+    and $0xff0, %rax
+    add %rcx, %rax
+    mov %rax, 32(%rsp)
+    pop %rdx
+    pop %rcx
+    pop %rax
+    add $8, %rsp
+    iretq
+    .balign 16
+    .ascii "EMU-FUZZ-AREA-16"
+fuzz_area:
+    .fill 4096, 1, 0x90
+    jmp fuzz_area
 #else
 #error "choose a kernel with -DK_NAME"
 #endif
@@ -330,6 +423,9 @@ cache_name: .ascii "kmalloc-64"
 cache_name_end:
     .balign 64
 blk_req: .fill 40, 1, 0
+errmask: /* vectors that push an error code: 8, 10-14, 17, 21, 29, 30 */
+    .quad (1 << 8) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14) | (1 << 17) | (1 << 21) | (1 << 29) | (1 << 30)
+    .quad 0, 0, 0
 blk_irq: .long 0
     .balign 8
 ticks: .long 0
@@ -349,4 +445,5 @@ stack: .fill 8192, 1, 0
 stack_top:
 ap_stack: .fill 8192, 1, 0
 ap_stack_top:
+ap_stacks: .fill 17 * 4096, 1, 0
     .section .note.GNU-stack, "", @progbits

@@ -5,6 +5,7 @@
  *
  * Usage: test_fs --emu PATH --kernels DIR --work DIR [--filter PATTERN]
  *   DIR holds k_NAME.elf for each kernel of kernels.S.
+ *   FS_FUZZ_ITERS=N (default 60) and FS_FUZZ_SEED=S change the hostile-code test (fuzz_guest_code).
  * Run from the repository root.
  */
 #define _GNU_SOURCE
@@ -340,6 +341,153 @@ static void bad_kernel_files(void **state)
     run_result_free(&r);
 }
 
+/* A small deterministic generator (xorshift64*), so every run tests the same inputs. */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+/* The status of a run on a hostile kernel: an exit code the guest chose (0-123), the instruction
+ * limit (124), a clean emulator error (125) or a refused kernel (126); never a crash, never a
+ * sanitizer report (run_emu fails on those), and only emu: lines besides what the guest wrote to
+ * its console. */
+static void assert_clean_end(const struct run_result *r, const char *what)
+{
+    if (r->status < 0 || r->status > 126)
+        fail_msg("%s: status %d\nstderr:\n%s", what, r->status, r->err);
+}
+
+/* Kernels whose headers are corrupted byte by byte: refused (126) or, when the damage is harmless,
+ * booted; never a crash. */
+static void corrupt_kernels(void **state)
+{
+    (void)state;
+    char kp[4096];
+    snprintf(kp, sizeof(kp), "%s/k_hello.elf", kernels);
+    size_t len;
+    char *img = read_file(kp, &len);
+    assert_non_null(img);
+    const char *bad = wpath("corrupt.elf");
+    char arg[4200];
+    snprintf(arg, sizeof(arg), "--kernel=%s", bad);
+    for (int k = 0; k < 40; k++) {
+        char *copy = malloc(len);
+        memcpy(copy, img, len);
+        int flips = 1 + (int)(rng() % 4);
+        for (int f = 0; f < flips; f++) {
+            size_t at = (size_t)(rng() % 0x100); /* the ELF header and the program headers */
+            copy[at] = (char)rng();
+        }
+        assert_int_equal(write_file(bad, copy, len, 0644), 0);
+        free(copy);
+        struct run_result r;
+        run_emu(&r, "run", "--mode=fs", "-q", "--max-instructions=200000", arg, NULL);
+        char what[64];
+        snprintf(what, sizeof(what), "corrupt kernel %d", k);
+        assert_clean_end(&r, what);
+        run_result_free(&r);
+    }
+    free(img);
+}
+
+/* One random instruction template, padded with NOPs to 16 bytes (the harness resumes at the next
+ * 16-byte boundary after an exception or interrupt, so templates are where it lands). */
+static void fuzz_template(unsigned char *t)
+{
+    static const uint32_t msrs[] = {0x80b, 0x830, 0x832, 0x838, 0x83e, 0x802, 0x839, 0x10, 0xc0000080, 0xc0000101};
+    static const uint16_t ports[] = {0x500, 0x501, 0x502, 0x503, 0x510, 0x514, 0x80, 0xcf8};
+    memset(t, 0x90, 16);
+    uint32_t imm = (uint32_t)rng();
+    int n = 0;
+#define B(x) (t[n++] = (unsigned char)(x))
+#define IMM32(v) do { uint32_t v_ = (v); memcpy(t + n, &v_, 4); n += 4; } while (0)
+    switch (rng() % 15) {
+    case 0: /* wrmsr of a machine MSR (ICR: IPIs; timer; EOI...) with a random low half */
+        B(0xb9); IMM32(msrs[rng() % 10]);
+        B(0xb8); IMM32(rng() % 3 ? (uint32_t)(0x20 + rng() % 0xe0) | ((uint32_t)(rng() % 4) << 18) : imm);
+        B(0xba); IMM32(rng() % 4 ? 0 : (uint32_t)(rng() % 10));
+        B(0x0f); B(0x30);
+        break;
+    case 1: /* rdmsr */
+        B(0xb9); IMM32(rng() % 2 ? msrs[rng() % 10] : imm);
+        B(0x0f); B(0x32);
+        break;
+    case 2: /* out eax to a device port: console bytes, call addresses anywhere in low memory */
+        B(0xb8); IMM32(rng() % 2 ? (uint32_t)(rng() % 0x2000000) : imm);
+        B(0x66); B(0xba); B(ports[rng() % 8] & 0xff); B(ports[rng() % 8] >> 8);
+        B(0xef);
+        break;
+    case 3: /* in */
+        B(0x66); B(0xba); B(ports[rng() % 8] & 0xff); B(ports[rng() % 8] >> 8);
+        B(0xed);
+        break;
+    case 4: B(rng() % 2 ? 0xfb : 0xfa); break;              /* sti, cli */
+    case 5: B(0xfb); B(0xf4); break;                        /* sti; hlt */
+    case 6: B(0xf3); B(0x90); break;                        /* pause */
+    case 7: B(0xcd); B(rng()); break;                       /* int n */
+    case 8: B(0x0f); B(rng() % 2 ? 0x31 : 0xa2); break;     /* rdtsc, cpuid */
+    case 9: B(0x0f); B(0x20); B(0xd8); B(0x0f); B(0x22); B(0xd8); break; /* reload CR3 */
+    case 10: /* store to a random low address: boot data, mailboxes, page tables, the kernel */
+        B(0xb8);
+        IMM32(rng() % 3 == 0 ? (uint32_t)(0x40000 + 64 * (rng() % 8) + 8 * (rng() % 5))
+                             : (uint32_t)(rng() % 0x2000000) & ~3u);
+        B(0xc7); B(0x00); IMM32(rng() % 2 ? 1 : imm);
+        break;
+    case 11: B(0xb8); IMM32((uint32_t)(rng() % 0x2000000)); B(0x0f); B(0x01); B(0x38); break; /* invlpg */
+    case 12: B(0xeb); B(rng()); break;                      /* jmp short anywhere near */
+    default: /* random bytes */
+        for (; n < 16; n++)
+            t[n] = (unsigned char)rng();
+        break;
+    }
+#undef B
+#undef IMM32
+}
+
+/* Hostile code on every CPU of a 2-socket machine (tests/fs/kernels.S, K_FUZZ): device ports, calls
+ * with addresses anywhere, MSRs of the interrupt controller, IPIs, HLT, stores over the boot data and
+ * the page tables, random bytes. Whatever happens, the run ends cleanly. */
+static void fuzz_guest_code(void **state)
+{
+    (void)state;
+    char kp[4096];
+    snprintf(kp, sizeof(kp), "%s/k_fuzz.elf", kernels);
+    size_t len;
+    char *img = read_file(kp, &len);
+    assert_non_null(img);
+    char *area = memmem(img, len, "EMU-FUZZ-AREA-16", 16);
+    assert_non_null(area);
+    area += 16;
+    assert_true((size_t)(area - img) + 4096 <= len);
+    const char *path = wpath("fuzz.elf");
+    char arg[4200];
+    snprintf(arg, sizeof(arg), "--kernel=%s", path);
+    int ends[4] = {0, 0, 0, 0};
+    int iters = getenv("FS_FUZZ_ITERS") ? atoi(getenv("FS_FUZZ_ITERS")) : 60;
+    if (getenv("FS_FUZZ_SEED"))
+        rng_state = strtoull(getenv("FS_FUZZ_SEED"), NULL, 0) | 1;
+    for (int k = 0; k < iters; k++) {
+        for (int off = 0; off < 4096; off += 16)
+            fuzz_template((unsigned char *)area + off);
+        assert_int_equal(write_file(path, img, len, 0644), 0);
+        struct run_result r;
+        run_emu(&r, "run", "--mode=fs", "-q", "--max-instructions=300000", "--config=skylake-2s",
+                "--set", "machine.quantum=500", arg, NULL);
+        char what[64];
+        snprintf(what, sizeof(what), "fuzz kernel %d", k);
+        assert_clean_end(&r, what);
+        ends[r.status == 124 ? 0 : r.status == 125 ? 1 : r.status == 126 ? 2 : 3]++;
+        run_result_free(&r);
+    }
+    free(img);
+    print_message("fuzz endings: %d limit, %d emulator error (triple fault, panic call, halted), %d refused, "
+                  "%d guest exit\n", ends[0], ends[1], ends[2], ends[3]);
+}
+
 static void usage_errors(void **state)
 {
     (void)state;
@@ -522,6 +670,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(endless_loop),
         cmocka_unit_test(bad_kernel_files),
         cmocka_unit_test(usage_errors),
+        cmocka_unit_test(corrupt_kernels),
+        cmocka_unit_test(fuzz_guest_code),
         cmocka_unit_test(kernel_boot_report),
         cmocka_unit_test(kernel_1_socket),
         cmocka_unit_test(kernel_2_sockets),
