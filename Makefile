@@ -25,7 +25,7 @@ DEPFLAGS  = -MMD -MP
 
 # Modules, bottom to top (see docs/ARCHITECTURE.md). Every .c in a module folder is part of libemu,
 # except cli/ which holds main().
-MODULES  := dram tlb cache mmu emu
+MODULES  := dram tlb cache traces mmu emu
 LIB_SRCS := $(foreach m,$(MODULES),$(wildcard $(m)/*.c)) $(BUILD)/gen/presets.c
 CLI_SRCS := $(wildcard cli/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(BUILD)/gen/%,$(LIB_SRCS))) $(BUILD)/obj/gen/presets.o \

@@ -1,0 +1,104 @@
+/* traces: the trace file format of emu (docs/TRACE.md): a versioned binary file of records (memory
+ * accesses with their translations, page-walk paths, page-table stores, CR3 writes, invalidations,
+ * faults, mm annotations, markers, instruction bytes), zlib-compressed in independent chunks with an
+ * index so a reader can seek. This module knows the format and nothing of the machine: the emulator
+ * turns its events into records (recording) and records into model inputs (replay).
+ *
+ * Robustness: a reader never trusts the file. A truncated, corrupt or wrong-version trace gives an
+ * error message naming the byte offset; a recording that was killed (no index at the end) stays
+ * readable up to its last complete chunk.
+ */
+#ifndef TRACES_TRACE_H
+#define TRACES_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TRACE_VERSION 1
+#define TRACE_MAX_CPUS 256
+#define TRACE_MAX_LEVELS 5
+#define TRACE_CODE_MAX 15
+
+/* Record types. */
+enum trace_type {
+    TRACE_FETCH = 1,    /* instruction fetch: cpu, va, pa, size, page_shift, pcid, gap */
+    TRACE_LOAD = 2,     /* data load: the same fields */
+    TRACE_STORE = 3,    /* data store: the same fields */
+    TRACE_WALK = 4,     /* a page walk: cpu, va, pcid, page_shift, levels, walk[] = the physical
+                           address of the entry read at each level, root first */
+    TRACE_PT_STORE = 5, /* a store to a paging structure: cpu, pa, value (the new entry) */
+    TRACE_CR3 = 6,      /* CR3 written: cpu, value */
+    TRACE_INVLPG = 7,   /* one page invalidated: cpu, va, pcid */
+    TRACE_FLUSH = 8,    /* TLB flush: cpu, aux (enum trace_flush), pcid */
+    TRACE_FAULT = 9,    /* exception: cpu, aux = vector, value = error code, va = CR2 for #PF */
+    TRACE_ANNOT = 10,   /* mm annotation: va = pfn, aux = nr_pages, aux2 = state | aux << 16, value = owner */
+    TRACE_MARKER = 11,  /* marker: cpu, value = code (ROI begin 1, end 2, or a guest's marker) */
+    TRACE_CODE = 12,    /* instruction bytes: cpu, va, size = n, code[0..n) */
+    TRACE_NR_TYPES
+};
+
+enum trace_flush { TRACE_FLUSH_ALL = 0, TRACE_FLUSH_NONGLOBAL = 1, TRACE_FLUSH_PCID = 2 };
+
+/* One record; fields a type does not use are 0. */
+typedef struct trace_rec {
+    uint8_t type;
+    uint8_t size;         /* access size in bytes (1..64), or the number of code bytes */
+    uint8_t page_shift;   /* 12, 21 or 30 */
+    uint8_t levels;       /* TRACE_WALK: entries in walk[] */
+    uint16_t cpu;
+    uint16_t pcid;
+    uint32_t aux, aux2;
+    uint64_t va, pa;
+    uint64_t gap;         /* cycles the CPU spent computing since its previous access */
+    uint64_t value;
+    uint64_t walk[TRACE_MAX_LEVELS];
+    uint8_t code[TRACE_CODE_MAX];
+} trace_rec_t;
+
+/* What the file says about the run that made it. */
+typedef struct trace_info {
+    uint32_t version;
+    uint32_t nr_cpus;
+    uint32_t paging_levels;
+    uint32_t flags;
+    const char *config;   /* the configuration of the recording, INI text (NUL-terminated) */
+    uint64_t nr_records;  /* records in the readable chunks */
+    uint64_t nr_chunks;
+    uint64_t file_bytes;
+    int complete;         /* the file ends with its index (the recording was closed) */
+    uint64_t type_counts[TRACE_NR_TYPES]; /* filled by trace_count_types() */
+} trace_info_t;
+
+typedef struct trace_writer trace_writer_t;
+typedef struct trace_reader trace_reader_t;
+
+/* Create path and write the header. NULL with a message in err. */
+trace_writer_t *trace_writer_new(const char *path, uint32_t nr_cpus, uint32_t paging_levels, const char *config,
+                                 char *err, size_t errlen);
+/* Append one record (buffered; a chunk is compressed and written when full). 0, or -1 on an I/O
+ * error (reported by trace_writer_close). */
+int trace_write(trace_writer_t *w, const trace_rec_t *r);
+/* Flush the last chunk, write the index and the trailer, close. Returns 0, or -1 with err. Frees w. */
+int trace_writer_close(trace_writer_t *w, char *err, size_t errlen);
+/* Bytes written so far (compressed chunks and header). */
+uint64_t trace_writer_bytes(const trace_writer_t *w);
+
+/* Open a trace: header, then the index (or, for a killed recording, a scan of the complete chunks).
+ * NULL with a message in err (not a trace, wrong version, truncated header...). */
+trace_reader_t *trace_reader_open(const char *path, char *err, size_t errlen);
+void trace_reader_close(trace_reader_t *r);
+const trace_info_t *trace_reader_info(const trace_reader_t *r);
+/* The next record: 1, 0 at the end, -1 on a corrupt chunk (message in trace_reader_error). */
+int trace_read(trace_reader_t *r, trace_rec_t *out);
+/* Position the reader at record number n (0-based): 0, or -1 (beyond the end, corrupt). */
+int trace_seek(trace_reader_t *r, uint64_t n);
+const char *trace_reader_error(const trace_reader_t *r);
+/* A message about the file's state worth telling the user (a killed recording), or NULL. */
+const char *trace_reader_warning(const trace_reader_t *r);
+/* Read every record once to fill info.type_counts (and check every chunk): 0 or -1. */
+int trace_count_types(trace_reader_t *r);
+
+/* The name of a record type ("load", "walk"...), or "?". */
+const char *trace_type_name(int type);
+
+#endif
