@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cli/trace_cmd.h"
 #include "emu/config.h"
 #include "emu/counters.h"
 #include "emu/emu.h"
@@ -27,6 +28,7 @@ static void usage_main(FILE *f)
             "commands:\n"
             "  run [OPTIONS] [--] PROGRAM [ARGS...]   run a static x86-64 Linux program\n"
             "  info [--config=F] [--set K=V]          describe the machine (like numactl --hardware)\n"
+            "  trace info|dump|convert ...            inspect and convert trace files\n"
             "  help config                            list every configuration key\n"
             "  help stats                             list every counter of the stats JSON\n"
             "  help presets                           list the built-in configuration presets\n"
@@ -450,6 +452,8 @@ int main(int argc, char **argv)
         return cmd_help(argc - 1, argv + 1);
     if (strcmp(cmd, "info") == 0)
         return cmd_info(argc - 1, argv + 1);
+    if (strcmp(cmd, "trace") == 0)
+        return cmd_trace(argc - 1, argv + 1);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage_main(stdout);
         return 0;

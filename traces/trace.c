@@ -263,8 +263,8 @@ struct trace_writer {
     int io_error;
 };
 
-trace_writer_t *trace_writer_new(const char *path, uint32_t nr_cpus, uint32_t paging_levels, const char *config,
-                                 char *err, size_t errlen)
+trace_writer_t *trace_writer_new(const char *path, uint32_t nr_cpus, uint32_t paging_levels, uint32_t flags,
+                                 const char *config, char *err, size_t errlen)
 {
     size_t clen = config ? strlen(config) : 0;
     if (clen > CONFIG_MAX || nr_cpus == 0 || nr_cpus > TRACE_MAX_CPUS) {
@@ -298,7 +298,7 @@ trace_writer_t *trace_writer_new(const char *path, uint32_t nr_cpus, uint32_t pa
     put32(h + 12, (uint32_t)(HEADER_FIXED + clen));
     put32(h + 16, nr_cpus);
     put32(h + 20, paging_levels);
-    put32(h + 24, 0);
+    put32(h + 24, flags);
     put32(h + 28, (uint32_t)clen);
     put32(h + 60, crc(h, 60));
     if (fwrite(h, 1, sizeof(h), w->f) != sizeof(h) || (clen && fwrite(config, 1, clen, w->f) != clen))
@@ -549,14 +549,17 @@ trace_reader_t *trace_reader_open(const char *path, char *err, size_t errlen)
     }
     r->info.file_bytes = (uint64_t)st.st_size;
     uint8_t h[HEADER_FIXED];
-    if (read_at(r, 0, h, sizeof(h)) < 0) {
-        snprintf(err, errlen, "trace %s: truncated header (%llu bytes, at least %u expected)", path,
-                 (unsigned long long)r->info.file_bytes, HEADER_FIXED);
+    memset(h, 0, sizeof(h));
+    size_t have = r->info.file_bytes < sizeof(h) ? (size_t)r->info.file_bytes : sizeof(h);
+    if (read_at(r, 0, h, have) < 0 || (have >= 8 && memcmp(h, HDR_MAGIC, 8) != 0) ||
+        (have < 8 && memcmp(h, HDR_MAGIC, have) != 0) || have == 0) {
+        snprintf(err, errlen, "trace %s: not an emu trace (no EMUTRACE magic at offset 0)", path);
         trace_reader_close(r);
         return NULL;
     }
-    if (memcmp(h, HDR_MAGIC, 8) != 0) {
-        snprintf(err, errlen, "trace %s: not an emu trace (bad magic at offset 0)", path);
+    if (have < sizeof(h)) {
+        snprintf(err, errlen, "trace %s: truncated header (%llu bytes, at least %u expected)", path,
+                 (unsigned long long)r->info.file_bytes, HEADER_FIXED);
         trace_reader_close(r);
         return NULL;
     }

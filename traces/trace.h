@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define TRACE_VERSION 1
 #define TRACE_MAX_CPUS 256
@@ -72,9 +73,13 @@ typedef struct trace_info {
 typedef struct trace_writer trace_writer_t;
 typedef struct trace_reader trace_reader_t;
 
+/* Header flags. */
+#define TRACE_FLAG_VIRTUAL 1u /* physical addresses are unknown (an imported trace): pa = va, and a
+                                 replay maps pages to frames itself */
+
 /* Create path and write the header. NULL with a message in err. */
-trace_writer_t *trace_writer_new(const char *path, uint32_t nr_cpus, uint32_t paging_levels, const char *config,
-                                 char *err, size_t errlen);
+trace_writer_t *trace_writer_new(const char *path, uint32_t nr_cpus, uint32_t paging_levels, uint32_t flags,
+                                 const char *config, char *err, size_t errlen);
 /* Append one record (buffered; a chunk is compressed and written when full). 0, or -1 on an I/O
  * error (reported by trace_writer_close). */
 int trace_write(trace_writer_t *w, const trace_rec_t *r);
@@ -100,5 +105,19 @@ int trace_count_types(trace_reader_t *r);
 
 /* The name of a record type ("load", "walk"...), or "?". */
 const char *trace_type_name(int type);
+
+/* ---- importers and exporters (traces/convert.c) ----------------------------------------------- */
+
+/* Read valgrind lackey --trace-mem=yes output (valgrind's "==PID==" lines are skipped) and append its
+ * accesses to w as CPU 0 fetches, loads and stores ("M" = a load then a store) with pa = va (the
+ * writer should have TRACE_FLAG_VIRTUAL). Returns the number of accesses, or -1 with a message
+ * naming the line. */
+int64_t trace_import_lackey(FILE *in, trace_writer_t *w, char *err, size_t errlen);
+
+/* Write the accesses of r as a memory-controller trace: DRAMsim3 ("0xPA READ|WRITE CYCLE", the
+ * cycle counting every access and its gap) or Ramulator ("0xPA R|W"). Returns the number of lines,
+ * or -1 (a corrupt trace: trace_reader_error) . */
+enum trace_export { TRACE_EXPORT_DRAMSIM3, TRACE_EXPORT_RAMULATOR };
+int64_t trace_export_mc(trace_reader_t *r, FILE *out, enum trace_export kind);
 
 #endif

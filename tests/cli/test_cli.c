@@ -265,6 +265,87 @@ static void unknown_option(void **s)
     run_expect(125, NULL, "run", "--mode=se", "-q", "--no-such-option", "--", static_prog, NULL);
 }
 
+/* emu trace: a real program's lackey trace imports, shows and exports; bad traces give one emu: line
+ * and status 125. */
+static void trace_lackey_round_trip(void **state)
+{
+    (void)state;
+    char log[4200], tr[4200], dram[4200], logopt[4300];
+    snprintf(log, sizeof(log), "%s/lackey.log", work);
+    snprintf(tr, sizeof(tr), "%s/lackey.trace", work);
+    snprintf(dram, sizeof(dram), "%s/lackey.dram", work);
+    snprintf(logopt, sizeof(logopt), "--log-file=%s", log);
+    char *vg[] = {"/usr/bin/valgrind", "--tool=lackey", "--trace-mem=yes", logopt, (char *)static_prog, NULL};
+    struct run_result r;
+    proc_run(&r, vg, NULL, NULL, scratch, TIMEOUT);
+    if (r.status != 0)
+        fail_msg("valgrind lackey failed (%d): %s", r.status, r.err);
+    run_result_free(&r);
+    run_emu(&r, "trace", "convert", "--from=lackey", log, tr, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "accesses imported"));
+    long imported = atol(r.err + strlen("emu: "));
+    assert_true(imported > 1000);
+    run_result_free(&r);
+    run_emu(&r, "trace", "info", tr, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "virtual only (imported)"));
+    assert_non_null(strstr(r.out, "fetch"));
+    char want[64];
+    snprintf(want, sizeof(want), "records:       %ld\n", imported);
+    assert_non_null(strstr(r.out, want));
+    run_result_free(&r);
+    run_emu(&r, "trace", "dump", "--from=10", "--count=3", tr, NULL);
+    assert_int_equal(r.status, 0);
+    int lines = 0;
+    for (const char *p = r.out; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 3);
+    assert_non_null(strstr(r.out, "        10 cpu0"));
+    run_result_free(&r);
+    run_emu(&r, "trace", "convert", "--to=dramsim3", tr, dram, NULL);
+    assert_int_equal(r.status, 0);
+    run_result_free(&r);
+    size_t len;
+    char *d = read_file(dram, &len);
+    assert_non_null(d);
+    long dl = 0;
+    for (size_t k = 0; k < len; k++)
+        dl += d[k] == '\n';
+    assert_int_equal(dl, imported);
+    assert_true(strncmp(d, "0x", 2) == 0 && strstr(d, " READ 1\n"));
+    free(d);
+}
+
+static void trace_bad_files(void **state)
+{
+    (void)state;
+    struct run_result r;
+    run_emu(&r, "trace", "info", path_text, NULL);
+    assert_int_equal(r.status, 125);
+    assert_emu_lines(&r);
+    assert_non_null(strstr(r.err, "not an emu trace"));
+    run_result_free(&r);
+    run_emu(&r, "trace", "dump", path_empty, NULL);
+    assert_int_equal(r.status, 125);
+    assert_emu_lines(&r);
+    assert_non_null(strstr(r.err, "not an emu trace"));
+    run_result_free(&r);
+    run_emu(&r, "trace", "convert", "--from=lackey", path_text, path_created, NULL);
+    assert_int_equal(r.status, 125);
+    assert_emu_lines(&r);
+    assert_non_null(strstr(r.err, "line 1"));
+    run_result_free(&r);
+    run_emu(&r, "trace", "frobnicate", NULL);
+    assert_int_equal(r.status, 125);
+    assert_emu_lines(&r);
+    run_result_free(&r);
+    run_emu(&r, "trace", "--help", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "emu trace info FILE"));
+    run_result_free(&r);
+}
+
 static void unknown_command(void **s)
 {
     (void)s;
@@ -725,6 +806,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(config_unknown_preset),
         cmocka_unit_test(unknown_option),
         cmocka_unit_test(unknown_command),
+        cmocka_unit_test(trace_lackey_round_trip),
+        cmocka_unit_test(trace_bad_files),
         cmocka_unit_test(no_arguments),
         cmocka_unit_test(run_without_program),
         cmocka_unit_test(bad_mode),

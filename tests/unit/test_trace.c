@@ -84,7 +84,7 @@ static trace_rec_t *recs;
 static long write_trace(const char *path)
 {
     char err[256];
-    trace_writer_t *w = trace_writer_new(path, 8, 5, "[machine]\nsockets = 2\n", err, sizeof(err));
+    trace_writer_t *w = trace_writer_new(path, 8, 5, 0, "[machine]\nsockets = 2\n", err, sizeof(err));
     assert_non_null(w);
     for (int i = 0; i < N_RECS; i++)
         assert_int_equal(trace_write(w, &recs[i]), 0);
@@ -293,7 +293,7 @@ static void corruption_loop(void **state)
     (void)state;
     const char *p = tmp_path("fuzz");
     char err[256];
-    trace_writer_t *w = trace_writer_new(p, 4, 4, "x", err, sizeof(err));
+    trace_writer_t *w = trace_writer_new(p, 4, 4, 0, "x", err, sizeof(err));
     for (int i = 0; i < 3000; i++)
         trace_write(w, &recs[i]);
     trace_writer_close(w, err, sizeof(err));
@@ -340,7 +340,7 @@ static void size_per_million(void **state)
     (void)state;
     const char *p = tmp_path("size");
     char err[256];
-    trace_writer_t *w = trace_writer_new(p, 1, 4, "", err, sizeof(err));
+    trace_writer_t *w = trace_writer_new(p, 1, 4, 0, "", err, sizeof(err));
     trace_rec_t r;
     uint64_t va = 0x7f0000000000ull, pa = 0x12345000;
     for (int i = 0; i < 1000000; i++) {
