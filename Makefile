@@ -17,10 +17,10 @@ LDOPT   :=
 endif
 
 CC       ?= gcc
-PKGS     := inih capstone libelf zlib
+PKGS     := inih capstone libelf zlib liblzma
 CFLAGS   := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter $(OPT) -I. -I$(BUILD)/gen \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(EXTRA_CFLAGS)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -linih -lcapstone -lelf -lz) -lm
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -linih -lcapstone -lelf -lz -llzma) -lm
 DEPFLAGS  = -MMD -MP
 
 # Modules, bottom to top (see docs/ARCHITECTURE.md). Every .c in a module folder is part of libemu,

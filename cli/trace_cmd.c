@@ -18,14 +18,15 @@ static void usage_trace(FILE *f)
     fprintf(f,
             "usage: emu trace info FILE\n"
             "       emu trace dump [--from=N] [--count=N] FILE\n"
-            "       emu trace convert --from=emu|lackey --to=emu|dramsim3|ramulator IN OUT\n"
+            "       emu trace convert --from=emu|lackey|champsim --to=emu|champsim|dramsim3|ramulator IN OUT\n"
             "\n"
             "info     the header (CPUs, paging, the recording's configuration), chunks, records by type\n"
             "dump     one line per record, from record N (default 0), COUNT records (default all);\n"
             "         instruction bytes are disassembled with capstone\n"
             "convert  lackey: valgrind --tool=lackey --trace-mem=yes output (its log) into an emu trace\n"
-            "         with virtual addresses only; dramsim3 / ramulator: an emu trace's accesses as a\n"
-            "         memory-controller trace (\"0xADDR READ CYCLE\" / \"0xADDR R\")\n"
+            "         with virtual addresses only; champsim: ChampSim's 64-byte instruction records (raw,\n"
+            "         .gz or .xz by the suffix), in or out; dramsim3 / ramulator: an emu trace's accesses\n"
+            "         as a memory-controller trace (\"0xADDR READ CYCLE\" / \"0xADDR R\")\n"
             "\n"
             "A truncated, corrupt or wrong-version trace gives one emu: line with the offset and exit\n"
             "status 125; a recording that was killed is read up to its last complete chunk.\n");
@@ -217,7 +218,8 @@ static int trace_convert_cmd(int argc, char **argv)
     }
     const char *in = argv[optind], *out = argv[optind + 1];
     char err[512];
-    if (strcmp(from, "lackey") == 0 && strcmp(to, "emu") == 0) {
+    int lackey = strcmp(from, "lackey") == 0, champsim = strcmp(from, "champsim") == 0;
+    if ((lackey || champsim) && strcmp(to, "emu") == 0) {
         FILE *f = fopen(in, "r");
         if (!f) {
             fprintf(stderr, "emu: %s: %s\n", in, strerror(errno));
@@ -231,7 +233,7 @@ static int trace_convert_cmd(int argc, char **argv)
             fprintf(stderr, "emu: %s\n", err);
             return EMU_EXIT_ERROR;
         }
-        int64_t n = trace_import_lackey(f, w, err, sizeof(err));
+        int64_t n = lackey ? trace_import_lackey(f, w, err, sizeof(err)) : trace_import_champsim(in, w, err, sizeof(err));
         fclose(f);
         char err2[512];
         int rc = trace_writer_close(w, err2, sizeof(err2));
@@ -246,6 +248,25 @@ static int trace_convert_cmd(int argc, char **argv)
             return EMU_EXIT_ERROR;
         }
         fprintf(stderr, "emu: %" PRId64 " accesses imported from %s\n", n, in);
+        return 0;
+    }
+    if (strcmp(from, "emu") == 0 && strcmp(to, "champsim") == 0) {
+        trace_reader_t *r = open_trace(in);
+        if (!r)
+            return EMU_EXIT_ERROR;
+        /* The compression follows OUT's suffix, so the temporary name keeps it. */
+        char tmp[4096];
+        const char *dot = strrchr(out, '.');
+        const char *suffix = dot && (strcmp(dot, ".xz") == 0 || strcmp(dot, ".gz") == 0) ? dot : "";
+        snprintf(tmp, sizeof(tmp), "%.*s.tmp%s", (int)(strlen(out) - strlen(suffix)), out, suffix);
+        int64_t n = trace_export_champsim(r, tmp, err, sizeof(err));
+        trace_reader_close(r);
+        if (n < 0 || rename(tmp, out) != 0) {
+            fprintf(stderr, "emu: %s: %s\n", n < 0 ? in : out, n < 0 ? err : strerror(errno));
+            remove(tmp);
+            return EMU_EXIT_ERROR;
+        }
+        fprintf(stderr, "emu: %" PRId64 " instructions written to %s\n", n, out);
         return 0;
     }
     if (strcmp(from, "emu") == 0 && (strcmp(to, "dramsim3") == 0 || strcmp(to, "ramulator") == 0)) {
@@ -277,8 +298,8 @@ static int trace_convert_cmd(int argc, char **argv)
         fprintf(stderr, "emu: %" PRId64 " accesses written to %s\n", n, out);
         return 0;
     }
-    fprintf(stderr, "emu: trace convert: cannot convert from %s to %s (supported: lackey to emu; emu to dramsim3 or "
-                    "ramulator; ChampSim comes later)\n", from, to);
+    fprintf(stderr, "emu: trace convert: cannot convert from %s to %s (supported: lackey or champsim to emu; emu to "
+                    "champsim, dramsim3 or ramulator)\n", from, to);
     return EMU_EXIT_ERROR;
 }
 

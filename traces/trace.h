@@ -120,4 +120,11 @@ int64_t trace_import_lackey(FILE *in, trace_writer_t *w, char *err, size_t errle
 enum trace_export { TRACE_EXPORT_DRAMSIM3, TRACE_EXPORT_RAMULATOR };
 int64_t trace_export_mc(trace_reader_t *r, FILE *out, enum trace_export kind);
 
+/* ChampSim instruction traces (traces/champsim.c), raw, .gz or .xz by the file's suffix. Import:
+ * each instruction becomes a fetch, its loads and its stores (CPU 0, pa = va); returns the records
+ * written, or -1 with a message. Export: CPU 0's fetches and the accesses after each as ChampSim
+ * records (taken branches inferred from the next fetch); returns the instructions, or -1. */
+int64_t trace_import_champsim(const char *path, trace_writer_t *w, char *err, size_t errlen);
+int64_t trace_export_champsim(trace_reader_t *r, const char *path, char *err, size_t errlen);
+
 #endif

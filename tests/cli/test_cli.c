@@ -315,6 +315,24 @@ static void trace_lackey_round_trip(void **state)
     assert_int_equal(dl, imported);
     assert_true(strncmp(d, "0x", 2) == 0 && strstr(d, " READ 1\n"));
     free(d);
+    /* Out to ChampSim (xz) and back: the same number of instructions. */
+    char cs[4200], back[4200];
+    snprintf(cs, sizeof(cs), "%s/lackey.champsim.xz", work);
+    snprintf(back, sizeof(back), "%s/back.trace", work);
+    run_emu(&r, "trace", "convert", "--to=champsim", tr, cs, NULL);
+    assert_int_equal(r.status, 0);
+    long insns = atol(r.err + strlen("emu: "));
+    assert_true(insns > 100);
+    run_result_free(&r);
+    run_emu(&r, "trace", "convert", "--from=champsim", cs, back, NULL);
+    assert_int_equal(r.status, 0);
+    run_result_free(&r);
+    run_emu(&r, "trace", "info", back, NULL);
+    assert_int_equal(r.status, 0);
+    char fetches[64];
+    snprintf(fetches, sizeof(fetches), "  fetch      %ld\n", insns);
+    assert_non_null(strstr(r.out, fetches));
+    run_result_free(&r);
 }
 
 static void trace_bad_files(void **state)

@@ -372,11 +372,96 @@ static void size_per_million(void **state)
     unlink(p);
 }
 
+/* ChampSim out and back in, raw, gzip and xz: the same instructions, loads and stores; taken
+ * branches marked; a truncated file is an error. */
+static void champsim_round_trip(void **state)
+{
+    (void)state;
+    char src[300], back[300], csbase[300];
+    snprintf(src, sizeof(src), "%s", tmp_path("cs-src"));
+    snprintf(back, sizeof(back), "%s", tmp_path("cs-back"));
+    snprintf(csbase, sizeof(csbase), "%s", tmp_path("cs"));
+    char err[256];
+    trace_writer_t *w = trace_writer_new(src, 1, 4, TRACE_FLAG_VIRTUAL, "", err, sizeof(err));
+    assert_non_null(w);
+    uint64_t ip = 0x401000;
+    trace_rec_t r;
+    enum { N = 5000 };
+    for (int i = 0; i < N; i++) {
+        memset(&r, 0, sizeof(r));
+        r.type = TRACE_FETCH;
+        r.va = r.pa = ip;
+        r.size = (uint8_t)(1 + i % 7);
+        trace_write(w, &r);
+        for (int k = 0; k < i % 3; k++) {
+            r.type = TRACE_LOAD;
+            r.va = r.pa = 0x7ff000 + (uint64_t)i * 8 + (uint64_t)k;
+            r.size = 8;
+            trace_write(w, &r);
+        }
+        if (i % 4 == 0) {
+            r.type = TRACE_STORE;
+            r.va = r.pa = 0x900000 + (uint64_t)i;
+            trace_write(w, &r);
+        }
+        ip = i % 10 == 9 ? 0x401000 + (uint64_t)(i * 37 % 4096) : ip + (uint64_t)(1 + i % 7);
+    }
+    assert_int_equal(trace_writer_close(w, err, sizeof(err)), 0);
+    static const char *const suffixes[] = {"", ".gz", ".xz"};
+    for (int k = 0; k < 3; k++) {
+        char cs[300];
+        snprintf(cs, sizeof(cs), "%s%s", csbase, suffixes[k]);
+        trace_reader_t *rd = trace_reader_open(src, err, sizeof(err));
+        assert_non_null(rd);
+        assert_int_equal(trace_export_champsim(rd, cs, err, sizeof(err)), N);
+        trace_reader_close(rd);
+        w = trace_writer_new(back, 1, 4, TRACE_FLAG_VIRTUAL, "", err, sizeof(err));
+        int64_t n = trace_import_champsim(cs, w, err, sizeof(err));
+        assert_int_equal(trace_writer_close(w, err, sizeof(err)), 0);
+        assert_true(n > N);
+        /* Same fetch addresses, loads and stores in the same order (sizes are ChampSim's). */
+        trace_reader_t *a = trace_reader_open(src, err, sizeof(err)), *b = trace_reader_open(back, err, sizeof(err));
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_int_equal(trace_reader_info(a)->nr_records, (uint64_t)n);
+        trace_rec_t x, y;
+        while (trace_read(a, &x) == 1) {
+            assert_int_equal(trace_read(b, &y), 1);
+            assert_int_equal(x.type, y.type);
+            assert_int_equal(x.va, y.va);
+        }
+        trace_reader_close(a);
+        trace_reader_close(b);
+        if (k == 0) {
+            /* Taken branches: every tenth instruction jumps. */
+            FILE *f = fopen(cs, "rb");
+            unsigned char rec[64];
+            int taken = 0;
+            while (fread(rec, 1, 64, f) == 64)
+                taken += rec[8] && rec[9] && rec[10] == 26;
+            fclose(f);
+            assert_true(taken >= N / 10 - 1 && taken <= N / 10 + 1);
+            /* A truncated record. */
+            f = fopen(cs, "r+b");
+            assert_int_equal(ftruncate(fileno(f), 64 * 10 + 13), 0);
+            fclose(f);
+            w = trace_writer_new(back, 1, 4, TRACE_FLAG_VIRTUAL, "", err, sizeof(err));
+            assert_int_equal(trace_import_champsim(cs, w, err, sizeof(err)), -1);
+            assert_non_null(strstr(err, "after instruction 10"));
+            trace_writer_close(w, err, sizeof(err));
+        }
+        unlink(cs);
+    }
+    unlink(src);
+    unlink(back);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip),       cmocka_unit_test(seeking),         cmocka_unit_test(killed_recording),
         cmocka_unit_test(corrupt_files),    cmocka_unit_test(corruption_loop), cmocka_unit_test(size_per_million),
+        cmocka_unit_test(champsim_round_trip),
     };
     return cmocka_run_group_tests_name("trace", tests, setup, teardown);
 }
