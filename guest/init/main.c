@@ -3,9 +3,12 @@
  * As Linux's init/main.c, in the same order where the steps exist here:
  *   per-CPU area and descriptor tables of the boot CPU (Linux: setup_per_cpu_areas(),
  *   trap_init(), cpu_init()), the banner, setup_arch() (boot information, memory map, NUMA,
- *   page tables), the local timer (time_init() / setup_boot_APIC_clock()), interrupts on, the
+ *   page tables, memmap, nodes and zones), the per-CPU areas on their nodes, the zonelists and
+ *   the page allocator (Linux's setup_per_cpu_areas(), build_all_zonelists(), mm_core_init()),
+ *   the local timer (time_init() / setup_boot_APIC_clock()), interrupts on, the
  *   other CPUs (smp_init()), then what Linux's kernel_init() would hand to the first process:
- *   here either the kernel test table (--kernel-tests) or a short "boot" report, each followed
+ *   here either the kernel test table (--kernel-tests) or a short "boot" report and the mm reports
+ *   (buddyinfo, zoneinfo, pagetypeinfo, meminfo), each followed
  *   by the end of the run through the emulator. Before that every CPU takes a few timer ticks and
  *   an IPI, so each boot exercises the timer and the IPI paths.
  */
@@ -13,6 +16,8 @@
 #include <linux/string.h>
 #include <linux/smp.h>
 #include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/seq_buf.h>
 #include <asm/smp.h>
 #include <asm/setup.h>
 #include <asm/apic.h>
@@ -115,6 +120,9 @@ void __noreturn start_kernel(unsigned long boot_info_pa)
     printk(KERN_NOTICE "%s", linux_banner);
     setup_arch(boot_info_pa);
     p->node = boot_info.cpu[0].node;
+    setup_per_cpu_areas();
+    build_all_zonelists();
+    mm_core_init();
     if (read_apic_id() != 0)
         panic("boot CPU has APIC id %u, expected 0", read_apic_id());
 
@@ -128,7 +136,6 @@ void __noreturn start_kernel(unsigned long boot_info_pa)
 
     smp_prepare_cpus();
     smp_init();
-    pr_info("early allocator: %llu KiB used\n", (unsigned long long)(early_alloc_used_bytes() >> 10));
 
     crash_test();
     int status = 0;
@@ -139,6 +146,7 @@ void __noreturn start_kernel(unsigned long boot_info_pa)
     } else {
         exercise_cpus();
         boot_report();
+        mm_reports_emit();
     }
     pr_info("reboot: Power down\n");
     emu_exit(status);

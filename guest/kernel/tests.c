@@ -7,14 +7,15 @@
  * nothing failed. Messages must be deterministic (no cycle counts): logs are compared across
  * configurations. These tests cover the machine interface the kernel depends on: timer, IPIs,
  * paging depth and the direct map, exceptions with exception-table fixups, IST stacks, and
- * round trips to CPL 3 through SYSCALL/SYSRET, a fault and timer interrupts. Later issues add
- * the mm tests (memblock, buddy, slab invariants).
+ * round trips to CPL 3 through SYSCALL/SYSRET, a fault and timer interrupts; then the page
+ * allocator's tests (mm/page_alloc_test.c), each followed by buddy_check() and a leak check.
  */
 #define pr_fmt(fmt) "ktest: " fmt
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include <linux/smp.h>
 #include <linux/jiffies.h>
+#include <linux/mm.h>
 #include <asm/apic.h>
 #include <asm/emu.h>
 #include <asm/extable.h>
@@ -435,8 +436,8 @@ static u64 user_code_pa, user_stack_pa;
 static unsigned long run_user_code(const char *code, const char *end, unsigned long end_after_ticks)
 {
     if (!user_code_pa) {
-        user_code_pa = early_alloc_pages(1);
-        user_stack_pa = early_alloc_pages(1);
+        user_code_pa = page_to_phys(alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOFAIL));
+        user_stack_pa = page_to_phys(alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOFAIL));
     }
     memset(__va(user_code_pa), 0xcc, PAGE_SIZE);
     memcpy(__va(user_code_pa), code, (size_t)(end - code));
@@ -571,28 +572,68 @@ static int test_user_timer(char *msg, size_t len)
 struct kernel_test {
     const char *name;
     int (*fn)(char *msg, size_t len);
+    int mm;   /* followed by buddy_check() and the leak check */
 };
 
+/* mm/page_alloc_test.c */
+int test_buddy_walkthrough(char *msg, size_t len);
+int test_buddy_split_merge(char *msg, size_t len);
+int test_zone_fallback(char *msg, size_t len);
+int test_watermarks(char *msg, size_t len);
+int test_pcp_lists(char *msg, size_t len);
+int test_gfp_zones(char *msg, size_t len);
+int test_gfp_zero(char *msg, size_t len);
+int test_gfp_thisnode(char *msg, size_t len);
+int test_fail_page_alloc(char *msg, size_t len);
+int test_reports_consistency(char *msg, size_t len);
+
 static const struct kernel_test kernel_tests[] = {
-    { "smp_boot", test_smp_boot },
-    { "timer_ticks", test_timer_ticks },
-    { "ipi_single", test_ipi_single },
-    { "ipi_async", test_ipi_async },
-    { "ipi_allbutself", test_ipi_allbutself },
-    { "ipi_self", test_ipi_self },
-    { "paging_levels", test_paging_levels },
-    { "direct_map", test_direct_map },
-    { "pf_fixup", test_pf_fixup },
-    { "gp_fixup", test_gp_fixup },
-    { "ud_fixup", test_ud_fixup },
-    { "de_fixup", test_de_fixup },
-    { "bp_int3", test_bp_int3 },
-    { "ist_stack", test_ist_stack },
-    { "user_syscall", test_user_syscall },
-    { "user_gp_hlt", test_user_gp_hlt },
-    { "user_pf", test_user_pf },
-    { "user_timer", test_user_timer },
+    { "smp_boot", test_smp_boot, 0 },
+    { "timer_ticks", test_timer_ticks, 0 },
+    { "ipi_single", test_ipi_single, 0 },
+    { "ipi_async", test_ipi_async, 0 },
+    { "ipi_allbutself", test_ipi_allbutself, 0 },
+    { "ipi_self", test_ipi_self, 0 },
+    { "paging_levels", test_paging_levels, 0 },
+    { "direct_map", test_direct_map, 0 },
+    { "pf_fixup", test_pf_fixup, 0 },
+    { "gp_fixup", test_gp_fixup, 0 },
+    { "ud_fixup", test_ud_fixup, 0 },
+    { "de_fixup", test_de_fixup, 0 },
+    { "bp_int3", test_bp_int3, 0 },
+    { "ist_stack", test_ist_stack, 0 },
+    { "user_syscall", test_user_syscall, 0 },
+    { "user_gp_hlt", test_user_gp_hlt, 0 },
+    { "user_pf", test_user_pf, 0 },
+    { "user_timer", test_user_timer, 0 },
+    { "buddy_walkthrough", test_buddy_walkthrough, 1 },
+    { "buddy_split_merge", test_buddy_split_merge, 1 },
+    { "zone_fallback", test_zone_fallback, 1 },
+    { "watermarks", test_watermarks, 1 },
+    { "pcp_lists", test_pcp_lists, 1 },
+    { "gfp_zones", test_gfp_zones, 1 },
+    { "gfp_zero", test_gfp_zero, 1 },
+    { "gfp_thisnode", test_gfp_thisnode, 1 },
+    { "fail_page_alloc", test_fail_page_alloc, 1 },
+    { "reports_consistency", test_reports_consistency, 1 },
 };
+
+/* After an mm test: the buddy allocator's invariants, and every page back (free in the buddy or
+ * on a per-CPU list). */
+static int mm_after_test(int r, unsigned long before, char *msg, size_t len)
+{
+    char m[200];
+    if (buddy_check(m, sizeof(m))) {
+        scnprintf(msg, len, "buddy_check: %s", m);
+        return EMU_TEST_FAIL;
+    }
+    unsigned long after = nr_free_pages() + nr_free_pcp_pages();
+    if (r != EMU_TEST_FAIL && after != before) {
+        scnprintf(msg, len, "%ld pages leaked (%lu free before, %lu after)", (long)(before - after), before, after);
+        return EMU_TEST_FAIL;
+    }
+    return r;
+}
 
 int run_kernel_tests(void)
 {
@@ -602,7 +643,10 @@ int run_kernel_tests(void)
     for (size_t i = 0; i < ARRAY_SIZE(kernel_tests); i++) {
         const struct kernel_test *t = &kernel_tests[i];
         msg[0] = 0;
+        unsigned long free_before = nr_free_pages() + nr_free_pcp_pages();
         int r = t->fn(msg, sizeof(msg));
+        if (t->mm)
+            r = mm_after_test(r, free_before, msg, sizeof(msg));
         if (r == EMU_TEST_FAIL)
             failed++;
         else if (r == EMU_TEST_SKIP)

@@ -5,12 +5,13 @@
  * its own 64-bit TSS with RSP0 (the stack of entries from CPL 3) and IST stacks (#DF, NMI, #DB,
  * #MC), GS_BASE pointing to its per-CPU area, and the SYSCALL MSRs (STAR with Linux's selectors,
  * LSTAR = entry_SYSCALL_64, FMASK as Linux's). The IDT is shared (arch/x86/kernel/idt.c). CPU 0
- * uses stacks in .bss (it needs them before any allocator exists); the others get theirs from the
- * early allocator.
+ * uses stacks in .bss (it needs them before any allocator exists); the others get theirs from
+ * memblock, on their own node (setup_per_cpu_areas(), arch/x86/kernel/setup_percpu.c).
  */
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include <linux/smp.h>
+#include <linux/memblock.h>
 #include <asm/percpu.h>
 #include <asm/smp.h>
 #include <asm/desc.h>
@@ -52,10 +53,12 @@ void cpu_alloc_stacks(struct pcpu *p)
         for (int i = 1; i <= N_EXCEPTION_STACKS; i++)
             p->ist_base[i] = (unsigned long)boot_ist_stacks[i - 1];
     } else {
-        p->stack_base = (unsigned long)early_alloc_virt(THREAD_SIZE / PAGE_SIZE);
-        p->entry_stack_base = (unsigned long)early_alloc_virt(THREAD_SIZE / PAGE_SIZE);
+        int nid = (int)p->node;
+        p->stack_base = (unsigned long)memblock_alloc_node(THREAD_SIZE, PAGE_SIZE, nid);
+        p->entry_stack_base = (unsigned long)memblock_alloc_node(THREAD_SIZE, PAGE_SIZE, nid);
         for (int i = 1; i <= N_EXCEPTION_STACKS; i++)
-            p->ist_base[i] = (unsigned long)early_alloc_virt(EXCEPTION_STKSZ / PAGE_SIZE);
+            p->ist_base[i] = (unsigned long)memblock_alloc_node(EXCEPTION_STKSZ, PAGE_SIZE, nid);
+        memblock_stack_pages += 2 * THREAD_SIZE / PAGE_SIZE + N_EXCEPTION_STACKS * EXCEPTION_STKSZ / PAGE_SIZE;
     }
     p->top_of_stack = p->entry_stack_base + THREAD_SIZE;
 }

@@ -3,8 +3,9 @@
  * As Linux's setup_arch(): take what the boot loader left (Linux: boot_params, the e820 table,
  * the ACPI SRAT/SLIT/MADT; here one struct emu_boot_info, guest/abi.h), copy it into the kernel
  * (copy_bootdata()), print the memory map as e820__print_table() does, the NUMA topology as the
- * SRAT/SLIT parsers and numa_init do, then build the kernel's page tables (init_mem_mapping(),
- * arch/x86/mm/init_64.c). The boot information sits below 1 MiB, which the boot page table maps
+ * SRAT/SLIT parsers and numa_init do, feed memblock (arch/x86/mm/init.c), build the kernel's page
+ * tables (init_mem_mapping(), arch/x86/mm/init_64.c), then the memmap (sparse_init()) and the
+ * nodes and zones (free_area_init(), mm/mm_init.c), as Linux's paging_init() does. The boot information sits below 1 MiB, which the boot page table maps
  * 1:1, so it is read through its physical address before the switch.
  */
 #define pr_fmt(fmt) fmt
@@ -14,6 +15,7 @@
 #include <asm/setup.h>
 #include <asm/page.h>
 #include <asm/pgtable.h>
+#include <linux/mm.h>
 
 struct emu_boot_info boot_info;
 char boot_command_line[EMU_CMDLINE_MAX];
@@ -122,6 +124,9 @@ void setup_arch(unsigned long boot_info_pa)
     pr_info("smpboot: Allowing %u CPUs, 0 hotplug CPUs\n", boot_info.nr_cpus);
     nr_cpu_ids = boot_info.nr_cpus;
 
-    early_alloc_init();
+    memblock_x86_fill();
     init_mem_mapping();
+    /* paging_init(): the memmap of every present section, then nodes and zones. */
+    sparse_init();
+    free_area_init();
 }

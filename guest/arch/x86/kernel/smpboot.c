@@ -2,8 +2,8 @@
  *
  * As Linux's smpboot.c (native_smp_prepare_cpus(), do_boot_cpu(), start_secondary()), with
  * the ACPI multiprocessor wake-up mailbox instead of INIT/SIPI (Linux's acpi_wakeup_cpu(), used
- * by TDX guests): for each CPU the boot CPU allocates its stacks, fills its per-CPU area and
- * its struct emu_mailbox (entry = secondary_startup_64, a kernel-image address; stack = the top
+ * by TDX guests): for each CPU (whose stacks and per-CPU data setup_per_cpu_areas() allocated
+ * on the CPU's node) the boot CPU fills its struct emu_mailbox (entry = secondary_startup_64, a kernel-image address; stack = the top
  * of its kernel stack, in the direct map; arg = its struct pcpu; cr3 = the kernel's page tables),
  * then sets `command` and waits (cpu_relax(): `pause` ends the quantum, so the emulator gets to
  * start the CPU) until the CPU says it is online, or one second of jiffies has passed. The new
@@ -14,6 +14,7 @@
 #include <linux/kernel.h>
 #include <linux/smp.h>
 #include <linux/jiffies.h>
+#include <linux/mm_annot.h>
 #include <asm/smp.h>
 #include <asm/apic.h>
 #include <asm/page.h>
@@ -21,15 +22,9 @@
 #include <asm/setup.h>
 #include <asm/processor.h>
 
-static void alloc_cfd(struct pcpu *p)
-{
-    size_t bytes = nr_cpu_ids * sizeof(struct call_single_data);
-    p->cfd = early_alloc_virt(DIV_ROUND_UP(bytes, PAGE_SIZE));
-}
-
 void smp_prepare_cpus(void)
 {
-    alloc_cfd(per_cpu(0));
+    /* Stacks, call data and per-CPU areas were allocated by setup_per_cpu_areas(). */
 }
 
 void cpu_idle_loop(void)
@@ -43,6 +38,7 @@ void cpu_idle_loop(void)
 void __noreturn start_secondary(struct pcpu *p, unsigned long cpu)
 {
     cpu_init(p);
+    mm_annot_cpu_init();
     if (read_apic_id() != cpu || p->cpu_number != cpu)
         panic("CPU %lu started with APIC id %u (per-CPU area of CPU %u)", cpu, read_apic_id(), p->cpu_number);
     setup_APIC_timer();
@@ -56,9 +52,6 @@ static int do_boot_cpu(unsigned int cpu)
 {
     const struct emu_cpu_desc *d = &boot_info.cpu[cpu];
     struct pcpu *p = per_cpu(cpu);
-    setup_per_cpu_area(cpu, d->node);
-    cpu_alloc_stacks(p);
-    alloc_cfd(p);
 
     struct emu_mailbox *mb = __va(boot_info.mailbox_pa + (u64)cpu * sizeof(struct emu_mailbox));
     if (mb->apic_id != d->apic_id)

@@ -11,12 +11,24 @@
  * then load CR3 with it, which drops the boot loader's 1:1 map of the first 4 GiB, and set
  * CR4.PGE. The top level is a PML4 with 4-level paging or a PML5 with 5-level paging (CR4.LA57,
  * which the emulator sets from boot_info.paging_levels; Linux's pgtable_l5_enabled()). Levels are
- * numbered 1 (PT) to 5 (PML5). Page-table pages come from the early allocator
- * (arch/x86/mm/init.c); while the tables are built they are reached through the boot 1:1 map.
+ * numbered 1 (PT) to 5 (PML5). Page-table pages come from alloc_pgtable_page()
+ * (arch/x86/mm/init.c: memblock at boot, on the node of the memory they map).
+ *
+ * The build runs in two stages, because a table page can only be written once it is mapped:
+ * stage 1 maps the kernel image and all memory below 4 GiB, with tables taken from memory below
+ * 4 GiB and reached through the boot loader's 1:1 map; CR3 then switches to the new tables. Stage
+ * 2 maps the memory above 4 GiB in address order, one gigabyte at a time, raising
+ * memblock.current_limit after each step so that the next tables can come from memory the direct
+ * map already reaches (Linux's memory_map_bottom_up() does the same with growing steps).
+ *
+ * Where the direct map lives: PAGE_OFFSET = 0xffff888000000000 with 4 levels (0xff11000000000000
+ * with 5), Linux's layout since 4.20; the notes' 0xffff880000000000 is the older layout, before
+ * Linux left a guard hole for the LDT remap.
  */
 #define pr_fmt(fmt) "x86/mm: " fmt
 #include <linux/kernel.h>
 #include <linux/string.h>
+#include <linux/memblock.h>
 #include <asm/page.h>
 #include <asm/pgtable.h>
 #include <asm/processor.h>
@@ -30,6 +42,7 @@ unsigned long init_top_pgt_pa;
 
 extern int direct_map_ready;
 void *early_phys_to_virt(u64 pa);
+u64 alloc_pgtable_page(u64 serves_pa, int level);
 
 static int gbpages;
 static unsigned long direct_pages_count[4];   /* [1] 4 KiB, [2] 2 MiB, [3] 1 GiB */
@@ -48,7 +61,7 @@ static void map_one(unsigned long va, u64 pa, int leaf_level, pteval_t prot)
             return;
         }
         if (!(*e & _PAGE_PRESENT))
-            *e = early_alloc_pages(1) | ((prot & _PAGE_USER) ? _PAGE_TABLE : _KERNPG_TABLE);
+            *e = alloc_pgtable_page(pa, level - 1) | ((prot & _PAGE_USER) ? _PAGE_TABLE : _KERNPG_TABLE);
         else if (*e & _PAGE_PSE)
             panic("map_one: %#lx is inside a large page (level %d)", va, level);
         else if (prot & _PAGE_USER)
@@ -56,6 +69,8 @@ static void map_one(unsigned long va, u64 pa, int leaf_level, pteval_t prot)
         table = early_phys_to_virt(*e & PTE_PFN_MASK);
     }
 }
+
+unsigned long direct_map_count(int level) { return direct_pages_count[level]; }
 
 void kernel_map_range(unsigned long va, u64 pa, u64 size, pteval_t prot, unsigned long max_page)
 {
@@ -151,12 +166,18 @@ void init_mem_mapping(void)
     cpuid(0x80000001, &a, &b, &c, &d);
     gbpages = !!(d & (1u << 26));
 
-    init_top_pgt_pa = early_alloc_pages(1);
+    init_top_pgt_pa = alloc_pgtable_page(0, (int)pgtable_levels);
 
+    /* Stage 1: everything below the boot 1:1 map's end, and the kernel image. */
+    u64 limit = EMU_BOOT_IDENTITY_BYTES;
+    memblock_set_current_limit(limit);
     unsigned int n = merged_ranges(ranges);
     counting_direct_map = 1;
-    for (unsigned int i = 0; i < n; i++)
-        kernel_map_range(PAGE_OFFSET + ranges[i].base, ranges[i].base, ranges[i].size, __PAGE_KERNEL, PUD_SIZE);
+    for (unsigned int i = 0; i < n; i++) {
+        u64 end = min(ranges[i].base + ranges[i].size, limit);
+        if (ranges[i].base < end)
+            kernel_map_range(PAGE_OFFSET + ranges[i].base, ranges[i].base, end - ranges[i].base, __PAGE_KERNEL, PUD_SIZE);
+    }
     counting_direct_map = 0;
 
     u64 ks = ALIGN_DOWN((u64)__pa_symbol(_text), PMD_SIZE);
@@ -167,6 +188,20 @@ void init_mem_mapping(void)
     direct_map_ready = 1;
     init_top_pgt = __va(init_top_pgt_pa);
     write_cr4(read_cr4() | X86_CR4_PGE);
+
+    /* Stage 2: memory above 4 GiB, a gigabyte at a time, each step's tables from mapped memory. */
+    counting_direct_map = 1;
+    for (unsigned int i = 0; i < n; i++) {
+        u64 start = max(ranges[i].base, limit), end = ranges[i].base + ranges[i].size;
+        while (start < end) {
+            u64 step = min(end, ALIGN(start + 1, PUD_SIZE));
+            kernel_map_range(PAGE_OFFSET + start, start, step - start, __PAGE_KERNEL, PUD_SIZE);
+            memblock_set_current_limit(step);
+            start = step;
+        }
+    }
+    counting_direct_map = 0;
+    memblock_set_current_limit(~0ull);
 
     pr_info("%u-level paging, direct map at 0x%016lx\n", pgtable_levels, PAGE_OFFSET);
     pr_info("direct map: %lu 1G, %lu 2M, %lu 4k pages%s\n", direct_pages_count[3], direct_pages_count[2],

@@ -47,6 +47,13 @@ struct pcpu {
     unsigned long ist_base[N_EXCEPTION_STACKS + 1];   /* index = IST slot 1..4 */
 
     volatile int online;
+    int preempt_count;                     /* linux/preempt.h: for assertions only */
+
+    /* mm (mm/annot.c): this CPU's annotation ring, on its node. */
+    struct emu_annot_ring *annot_ring;
+    u64 annot_ring_pa;
+    u32 annot_nr;
+    int annot_registered;
 
     /* Interrupt statistics (Linux's irq_stat). */
     volatile unsigned long timer_ticks;

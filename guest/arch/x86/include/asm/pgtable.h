@@ -42,7 +42,7 @@ extern unsigned long init_top_pgt_pa;
 /* Build the direct map and the kernel-image map, switch CR3 to them, drop the boot identity map. */
 void init_mem_mapping(void);
 /* Map [va, va + size) to [pa, pa + size) with the largest pages alignment allows (up to
- * max_page); prot: the leaf's bits. Page-table pages come from early_alloc_pages(). */
+ * max_page); prot: the leaf's bits. Page-table pages come from alloc_pgtable_page(). */
 void kernel_map_range(unsigned long va, u64 pa, u64 size, pteval_t prot, unsigned long max_page);
 /* Remove the 4 KiB mapping of va (if any) and flush it from this CPU's TLB. */
 void kernel_unmap_page(unsigned long va);
@@ -51,10 +51,14 @@ void kernel_unmap_page(unsigned long va);
  * walk stopped. */
 u64 lookup_address(unsigned long va, int *level);
 
-/* arch/x86/mm/init.c: the early page allocator (memblock replaces it in the next issue). */
-void early_alloc_init(void);
-u64 early_alloc_pages(unsigned long nr_pages);   /* zeroed, page aligned; physical address */
-void *early_alloc_virt(unsigned long nr_pages);  /* the same through the direct map */
-u64 early_alloc_used_bytes(void);
+/* arch/x86/mm/init.c: memblock from the boot memory map; page-table pages (on the node of the
+ * memory they map: memblock at boot, the buddy allocator after). */
+void memblock_x86_fill(void);
+u64 alloc_pgtable_page(u64 serves_pa, int level);
+void *early_phys_to_virt(u64 pa);
+extern int direct_map_ready, page_alloc_ready;
+extern unsigned long pgtable_boot_pages;
+/* Direct-map pages by size: level 1 (4 KiB), 2 (2 MiB), 3 (1 GiB). */
+unsigned long direct_map_count(int level);
 
 #endif

@@ -15,7 +15,12 @@ void cpu_init(struct pcpu *p);
 void cpu_alloc_stacks(struct pcpu *p);
 void secondary_startup_64(void);
 __noreturn void cpu_idle_loop(void);
-void smp_ipi_init(void);   /* arch/x86/kernel/smp.c: the IPI handlers */
+void smp_ipi_init(void);
+/* arch/x86/kernel/setup_percpu.c: stacks, call data, per-CPU page lists and annotation rings of
+ * every CPU, on its node (after free_area_init(), before the page allocator starts). */
+void setup_per_cpu_areas(void);
+extern unsigned long pcpu_nr_pages;
+static inline void pcpu_nr_pages_add(unsigned long n) { pcpu_nr_pages += n; }   /* arch/x86/kernel/smp.c: the IPI handlers */
 
 extern char boot_stack_top[];
 

@@ -1,0 +1,54 @@
+/* include/linux/list.h: circular doubly linked lists, as Linux's linux/list.h (the subset used). */
+#ifndef _LINUX_LIST_H
+#define _LINUX_LIST_H
+
+#include <linux/kernel.h>
+
+struct list_head {
+    struct list_head *next, *prev;
+};
+
+#define LIST_HEAD_INIT(name) { &(name), &(name) }
+#define LIST_HEAD(name) struct list_head name = LIST_HEAD_INIT(name)
+
+static inline void INIT_LIST_HEAD(struct list_head *l) { l->next = l; l->prev = l; }
+
+static inline void __list_add(struct list_head *n, struct list_head *prev, struct list_head *next)
+{
+    next->prev = n;
+    n->next = next;
+    n->prev = prev;
+    prev->next = n;
+}
+static inline void list_add(struct list_head *n, struct list_head *head) { __list_add(n, head, head->next); }
+static inline void list_add_tail(struct list_head *n, struct list_head *head) { __list_add(n, head->prev, head); }
+static inline void list_del(struct list_head *e)
+{
+    e->next->prev = e->prev;
+    e->prev->next = e->next;
+    e->next = (struct list_head *)0x100;   /* LIST_POISON1 */
+    e->prev = (struct list_head *)0x122;   /* LIST_POISON2 */
+}
+static inline void list_move(struct list_head *e, struct list_head *head)
+{
+    list_del(e);
+    list_add(e, head);
+}
+static inline void list_move_tail(struct list_head *e, struct list_head *head)
+{
+    list_del(e);
+    list_add_tail(e, head);
+}
+static inline int list_empty(const struct list_head *head) { return head->next == head; }
+
+#define list_entry(ptr, type, member) container_of(ptr, type, member)
+#define list_first_entry(head, type, member) list_entry((head)->next, type, member)
+#define list_last_entry(head, type, member) list_entry((head)->prev, type, member)
+#define list_first_entry_or_null(head, type, member) \
+    (list_empty(head) ? NULL : list_first_entry(head, type, member))
+#define list_for_each(pos, head) for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)
+#define list_for_each_entry(pos, head, member)                                     \
+    for ((pos) = list_entry((head)->next, __typeof__(*(pos)), member); &(pos)->member != (head); \
+         (pos) = list_entry((pos)->member.next, __typeof__(*(pos)), member))
+
+#endif
