@@ -582,6 +582,193 @@ static void kernel_boot_report(void **state)
     run_result_free(&r);
 }
 
+/* ---- the guest's /proc reports against Linux's layouts --------------------------------------- */
+
+/* The lines of a text, NUL-terminated in place; returns the count. */
+static int split_lines(char *text, char **lines, int max)
+{
+    int n = 0;
+    for (char *p = text; *p && n < max;) {
+        lines[n++] = p;
+        char *nl = strchr(p, '\n');
+        if (!nl)
+            break;
+        *nl = 0;
+        p = nl + 1;
+    }
+    return n;
+}
+
+/* buddyinfo: "Node %d, zone %8s " then "%6lu " per order; returns the free pages. */
+static uint64_t check_buddyinfo(char *text)
+{
+    char *lines[256] = {0};
+    int n = split_lines(text, lines, 256);
+    assert_true(n > 0);
+    uint64_t pages = 0;
+    for (int i = 0; i < n; i++) {
+        int node;
+        char zone[32];
+        unsigned long c[11];
+        if (sscanf(lines[i], "Node %d, zone %31s %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu", &node, zone, &c[0], &c[1],
+                   &c[2], &c[3], &c[4], &c[5], &c[6], &c[7], &c[8], &c[9], &c[10]) != 13)
+            fail_msg("buddyinfo line %d: '%s'", i + 1, lines[i]);
+        char again[512];
+        int len = snprintf(again, sizeof(again), "Node %d, zone %8s ", node, zone);
+        for (int o = 0; o < 11; o++) {
+            len += snprintf(again + len, sizeof(again) - (size_t)len, "%6lu ", c[o]);
+            pages += (uint64_t)c[o] << o;
+        }
+        if (strcmp(again, lines[i]) != 0)
+            fail_msg("buddyinfo line %d is not in Linux's layout:\n'%s'\nexpected\n'%s'", i + 1, lines[i], again);
+    }
+    return pages;
+}
+
+/* meminfo: "%-16s%8lu kB" (label with its colon padded to 16); the labels a subsequence of Linux's
+ * (the reference sample) plus the documented MemMap line; returns MemFree in kB. */
+static uint64_t check_meminfo(char *text)
+{
+    size_t rlen;
+    char *ref = read_file("../shared/reference/proc/meminfo", &rlen);
+    if (!ref)
+        ref = read_file("/work/shared/reference/proc/meminfo", &rlen);
+    char *lines[256] = {0}, *rlines[256] = {0};
+    int n = split_lines(text, lines, 256), rn = ref ? split_lines(ref, rlines, 256) : 0;
+    uint64_t memfree = UINT64_MAX;
+    int r = 0;
+    for (int i = 0; i < n; i++) {
+        char label[64];
+        unsigned long v;
+        const char *colon = strchr(lines[i], ':');
+        if (!colon || colon - lines[i] > 40)
+            fail_msg("meminfo line %d: '%s'", i + 1, lines[i]);
+        snprintf(label, sizeof(label), "%.*s", (int)(colon - lines[i] + 1), lines[i]);
+        if (sscanf(colon + 1, "%lu", &v) != 1)
+            fail_msg("meminfo line %d: '%s'", i + 1, lines[i]);
+        char again[256];
+        if (strncmp(label, "HugePages_", 10) == 0)
+            snprintf(again, sizeof(again), "%-16s%8lu", label, v);
+        else
+            snprintf(again, sizeof(again), "%-16s%8lu kB", label, v);
+        if (strcmp(again, lines[i]) != 0)
+            fail_msg("meminfo line %d is not in Linux's layout:\n'%s'\nexpected\n'%s'", i + 1, lines[i], again);
+        if (strcmp(label, "MemFree:") == 0)
+            memfree = v;
+        if (strcmp(label, "MemMap:") == 0 || !rn)
+            continue;
+        while (r < rn && strncmp(rlines[r], label, strlen(label)) != 0)
+            r++;
+        if (r == rn)
+            fail_msg("meminfo: %s is not a Linux field, or out of Linux's order", label);
+    }
+    free(ref);
+    assert_int_not_equal(memfree, UINT64_MAX);
+    return memfree;
+}
+
+/* zoneinfo: "Node %d, zone %8s" headers, each zone with its "pages free" line; returns their sum. */
+static uint64_t check_zoneinfo(char *text)
+{
+    char *lines[8192] = {0};
+    int n = split_lines(text, lines, 8192);
+    uint64_t free_pages = 0;
+    int zones = 0;
+    for (int i = 0; i < n; i++) {
+        int node;
+        char zone[32];
+        if (strncmp(lines[i], "Node ", 5) == 0) {
+            assert_int_equal(sscanf(lines[i], "Node %d, zone %31s", &node, zone), 2);
+            char again[128];
+            snprintf(again, sizeof(again), "Node %d, zone %8s", node, zone);
+            if (strcmp(again, lines[i]) != 0)
+                fail_msg("zoneinfo header '%s' is not in Linux's layout ('%s')", lines[i], again);
+            zones++;
+        }
+        unsigned long v;
+        if (sscanf(lines[i], "  pages free %lu", &v) == 1) {
+            char again[128];
+            snprintf(again, sizeof(again), "  pages free     %lu", v);
+            if (strcmp(again, lines[i]) != 0)
+                fail_msg("zoneinfo line '%s' is not in Linux's layout ('%s')", lines[i], again);
+            free_pages += v;
+        }
+    }
+    assert_true(zones > 0);
+    static const char *const fields[] = {"        min ",     "        low ",     "        high ",
+                                         "        spanned ", "        present ", "        managed ",
+                                         "        protection: ("};
+    for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
+        int seen = 0;
+        for (int i = 0; i < n; i++)
+            seen += strncmp(lines[i], fields[k], strlen(fields[k])) == 0;
+        if (seen != zones)
+            fail_msg("zoneinfo: '%s' appears %d times for %d zones", fields[k], seen, zones);
+    }
+    return free_pages;
+}
+
+/* pagetypeinfo: the two header lines, then "Node %4d, zone %8s, type %12s " + "%6lu " per order. */
+static void check_pagetypeinfo(char *text)
+{
+    char *lines[1024] = {0};
+    int n = split_lines(text, lines, 1024);
+    assert_true(n > 4);
+    assert_string_equal(lines[0], "Page block order: 9");
+    assert_string_equal(lines[1], "Pages per block:  512");
+    int rows = 0;
+    for (int i = 2; i < n; i++) {
+        int node;
+        char zone[32], type[32];
+        unsigned long c[11];
+        if (sscanf(lines[i], "Node %d, zone %31[^,], type %31s %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu", &node, zone,
+                   type, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7], &c[8], &c[9], &c[10]) != 14)
+            continue;
+        char z[32];
+        snprintf(z, sizeof(z), "%s", zone + strspn(zone, " "));
+        char again[512];
+        int len = snprintf(again, sizeof(again), "Node %4d, zone %8s, type %12s ", node, z, type);
+        for (int o = 0; o < 11; o++)
+            len += snprintf(again + len, sizeof(again) - (size_t)len, "%6lu ", c[o]);
+        if (strcmp(again, lines[i]) != 0)
+            fail_msg("pagetypeinfo line %d is not in Linux's layout:\n'%s'\nexpected\n'%s'", i + 1, lines[i], again);
+        rows++;
+    }
+    assert_true(rows > 0);
+}
+
+static void kernel_report_formats(void **state)
+{
+    (void)state;
+    static const char *const cfgs[] = {"--config=tiny", "--config=skylake-2s"};
+    for (int k = 0; k < 2; k++) {
+        char dir[4096], arg[4200];
+        snprintf(dir, sizeof(dir), "%s/reports%d", work, k);
+        mkdir(dir, 0755);
+        snprintf(arg, sizeof(arg), "--reports-dir=%s", dir);
+        struct run_result r;
+        run_emu(&r, "run", "--mode=fs", "-q", cfgs[k], arg, NULL);
+        assert_int_equal(r.status, 0);
+        run_result_free(&r);
+        char path[4300];
+#define REPORT(name) (snprintf(path, sizeof(path), "%s/%s", dir, name), slurp(path))
+        char *buddy = REPORT("buddyinfo"), *mem = REPORT("meminfo"), *zone = REPORT("zoneinfo"),
+             *ptype = REPORT("pagetypeinfo");
+#undef REPORT
+        uint64_t b = check_buddyinfo(buddy), z = check_zoneinfo(zone), m = check_meminfo(mem);
+        check_pagetypeinfo(ptype);
+        /* buddyinfo, zoneinfo and MemFree count the same free pages (per-CPU lists aside: Linux's
+         * MemFree and zoneinfo include them, buddyinfo does not). */
+        if (b > z || m != z * 4)
+            fail_msg("%s: free pages disagree: buddyinfo %llu, zoneinfo %llu, MemFree %llu kB", cfgs[k],
+                     (unsigned long long)b, (unsigned long long)z, (unsigned long long)m);
+        free(buddy);
+        free(mem);
+        free(zone);
+        free(ptype);
+    }
+}
+
 /* Two identical runs: identical stats and kernel log. A different TLB latency and PTE-load cost
  * (with translation timing on): the cycles change, the guest's decisions do not (same kernel log,
  * same clock, same interrupts on every CPU). */
@@ -678,6 +865,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(kernel_4_sockets),
         cmocka_unit_test(kernel_8_sockets),
         cmocka_unit_test(kernel_determinism),
+        cmocka_unit_test(kernel_report_formats),
     };
     return cmocka_run_group_tests_name("fs", tests, NULL, NULL);
 }
