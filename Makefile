@@ -17,15 +17,15 @@ LDOPT   :=
 endif
 
 CC       ?= gcc
-PKGS     := inih capstone libelf zlib liblzma
+PKGS     := inih capstone libelf zlib liblzma sdl2 SDL2_ttf SDL2_image
 CFLAGS   := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter $(OPT) -I. -I$(BUILD)/gen \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(EXTRA_CFLAGS)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -linih -lcapstone -lelf -lz -llzma) -lm
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -linih -lcapstone -lelf -lz -llzma -lSDL2 -lSDL2_ttf -lSDL2_image) -lm
 DEPFLAGS  = -MMD -MP
 
 # Modules, bottom to top (see docs/ARCHITECTURE.md). Every .c in a module folder is part of libemu,
 # except cli/ which holds main().
-MODULES  := dram tlb cache traces mmu emu
+MODULES  := dram tlb cache traces mmu emu ui
 LIB_SRCS := $(foreach m,$(MODULES),$(wildcard $(m)/*.c)) $(BUILD)/gen/presets.c
 CLI_SRCS := $(wildcard cli/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(BUILD)/gen/%,$(LIB_SRCS))) $(BUILD)/obj/gen/presets.o \

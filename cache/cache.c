@@ -1172,6 +1172,26 @@ uint32_t cache_access(cache_sys_t *h, int cpu, uint64_t pa, enum cache_kind kind
     return access_slow(h, cpu, line, kind, now, res);
 }
 
+int cache_repeat_slot(cache_sys_t *h, int cpu, uint64_t pa, enum cache_kind kind, uint64_t **hits,
+                      uint64_t **set_hits)
+{
+    core_t *k = &h->cores[cpu];
+    int side = kind != CACHE_IFETCH;
+    if (!k->npath[side])
+        return -1;
+    cache_array_t *a = k->lv[k->path[side][0]];
+    uint64_t line = pa >> h->line_shift, key = line << 3;
+    uint32_t set = arr_set(a, line);
+    int w = arr_find(a, set, key);
+    if (w < 0)
+        return -1;
+    if (kind == CACHE_STORE && (arr_row(a, set)[w] & (CACHE_M | TAG_DIRTY)) != (CACHE_M | TAG_DIRTY))
+        return -1; /* a store must find the line M and already dirty to change nothing */
+    *hits = &a->st.hits;
+    *set_hits = &a->set_hits[set];
+    return (int)a->latency;
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Queries */
 

@@ -182,6 +182,17 @@ typedef struct cache_result {
 uint32_t cache_access(cache_sys_t *h, int cpu, uint64_t pa, enum cache_kind kind, uint64_t now,
                       cache_result_t *res);
 
+/* Repeat hits. If the line of pa is in the first private level of kind's side of cpu with enough
+ * permission for kind (any state for a fetch or load; M and dirty for a store), returns that level's latency
+ * and points *hits and *set_hits at the level's hit counter and at the hit counter of the line's set;
+ * otherwise returns -1. A caller that has just accessed this line (so that it is the most recently
+ * used line of its set) may count a repeat of the same access as a hit by bumping both counters and
+ * charging the latency, without calling cache_access: a repeat of the MRU line changes no
+ * replacement state under any policy, so the model stays exact as long as nothing else touched the
+ * caches in between (docs/CACHE.md, "Speed"). */
+int cache_repeat_slot(cache_sys_t *h, int cpu, uint64_t pa, enum cache_kind kind, uint64_t **hits,
+                      uint64_t **set_hits);
+
 /* The MESI state of the line holding pa in CPU cpu's private levels (CACHE_I if none holds it). */
 enum cache_mesi cache_state(const cache_sys_t *h, int cpu, uint64_t pa);
 /* 1 if socket's LLC holds the line of pa (*dirty receives its dirty bit if not NULL). */

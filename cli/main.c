@@ -9,11 +9,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/trace_cmd.h"
 #include "emu/config.h"
 #include "emu/counters.h"
 #include "emu/emu.h"
+#include "ui/ui.h"
 
 #define EMU_VERSION "0.1.0"
 
@@ -53,8 +55,11 @@ static void usage_run(FILE *f)
             "  --config=FILE|PRESET    machine configuration (INI file or preset name; `emu help presets`)\n"
             "  --set SECTION.KEY=VALUE override one configuration key (repeatable; wins over --config)\n"
             "  --stats=FILE            write every counter to FILE as one flat JSON object\n"
-            "  --timing=off|tlb        off: functional only (default); tlb: model TLBs, paging-structure\n"
-            "                          caches and page walks, and count cycles (full: not implemented yet)\n"
+            "  --timing=off|tlb|full   off: functional only (default); tlb: model TLBs, paging-structure\n"
+            "                          caches and page walks, and count cycles; full: also the caches\n"
+            "                          (MESI) and the NUMA DRAM controllers (docs/TIMING.md)\n"
+            "  --stats-dir=DIR         write DIR/stats.txt (gem5 style), DIR/stats.json and DIR/config.ini\n"
+            "                          (the configuration actually used)\n"
             "  --fast-forward=N|roi    run functionally for N instructions, or up to the program's first\n"
             "                          EMU_ROI_BEGIN marker (include/emu_roi.h), then time and count from\n"
             "                          there (counters reset; with roi they freeze at EMU_ROI_END)\n"
@@ -74,6 +79,14 @@ static void usage_run(FILE *f)
             "  --reports-dir=DIR       write the guest's reports to DIR/NAME (default: standard output)\n"
             "  --disk=FILE             back the block device with FILE\n"
             "  -q, --quiet             no summary at exit\n"
+            "\n"
+            "visualizer (docs/UI.md; works in both modes):\n"
+            "  --ui                    open a window: memory map, TLB sets, counters (needs a display)\n"
+            "  --snapshot=FILE.png     write the same picture at the end of the run (no display needed)\n"
+            "  --snapshot-every=N      write a picture every N instructions into --snapshot-dir\n"
+            "  --snapshot-dir=DIR      folder for --snapshot-every (default .), or a pattern with %%llu\n"
+            "  --heat-export=FILE      damo-style text of the frame heat: insns, start, end, accesses\n"
+            "  --ui-interval=N         instructions between the visualizer's looks (default 1000000)\n"
             "  -h, --help              this text\n"
             "\n"
             "exit status: the program's own; 128+N if signal N killed it; 124 instruction limit;\n"
@@ -94,7 +107,95 @@ static int parse_u64(const char *s, uint64_t *out)
 }
 
 enum { OPT_MODE = 256, OPT_CONFIG, OPT_SET, OPT_STATS, OPT_TIMING, OPT_MAXI, OPT_ROOT, OPT_ENV, OPT_TRACE,
-       OPT_PRINTCFG, OPT_FF, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_KTESTS, OPT_KLOG, OPT_REPORTS, OPT_DISK };
+       OPT_PRINTCFG, OPT_FF, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_KTESTS, OPT_KLOG, OPT_REPORTS, OPT_DISK,
+       OPT_STATSDIR, OPT_UI, OPT_SNAP, OPT_SNAP_EVERY, OPT_SNAP_DIR, OPT_HEAT, OPT_UI_INTERVAL };
+
+/* The visualizer's options (ui/ui.h); any of them builds a ui_t around the machine. */
+static ui_opts_t ui_o;
+static int ui_wanted(void) { return ui_o.window || ui_o.snapshot_path || ui_o.snapshot_every || ui_o.heat_export; }
+
+/* Build the UI for m and install its observer; NULL when not wanted, or on error (*failed set). */
+static ui_t *ui_start(emu_t *m, int *failed)
+{
+    char err[1024];
+    *failed = 0;
+    if (!ui_wanted())
+        return NULL;
+    ui_t *ui = ui_new(m, &ui_o, err, sizeof(err));
+    if (!ui) {
+        fprintf(stderr, "emu: %s\n", err);
+        *failed = 1;
+        return NULL;
+    }
+    ui_attach(ui);
+    return ui;
+}
+
+/* After the run: the last picture; a window stays until the user quits. */
+static int ui_end(ui_t *ui, int status)
+{
+    if (!ui)
+        return status;
+    if (ui_quit_requested(ui))
+        fprintf(stderr, "emu: run stopped from the visualizer\n");
+    if (ui_finish(ui) < 0 && status == 0)
+        status = EMU_EXIT_ERROR;
+    ui_free(ui);
+    return status;
+}
+
+/* --stats-dir: the folder and the configuration the run used (set by cmd_run). */
+static const char *stats_dir;
+static const config_t *stats_cfg;
+
+/* Write f's text to path atomically (a temporary name, then rename). */
+static int write_atomic(const char *path, void (*fill)(emu_t *, FILE *), emu_t *m)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -1;
+    fill(m, f);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* gem5's stats.txt layout: name, value, "# description", between begin and end markers. */
+static void fill_stats_txt(emu_t *m, FILE *f)
+{
+    counters_t *c = emu_counters(m);
+    fprintf(f, "\n---------- Begin Simulation Statistics ----------\n");
+    for (int i = 0; i < counters_count(c); i++)
+        fprintf(f, "%-50s %20llu   # %s\n", counters_name(c, i), (unsigned long long)counters_value(c, i),
+                counters_desc(c, i));
+    fprintf(f, "\n---------- End Simulation Statistics   ----------\n");
+}
+
+static void fill_config(emu_t *m, FILE *f)
+{
+    (void)m;
+    config_dump(stats_cfg, f);
+}
+
+/* --stats-dir=DIR: stats.txt, stats.json and config.ini. Returns 0 or -1 (errno set). */
+static int write_stats_dir(emu_t *m)
+{
+    char path[4096];
+    if (mkdir(stats_dir, 0777) != 0 && errno != EEXIST)
+        return -1;
+    snprintf(path, sizeof(path), "%s/stats.txt", stats_dir);
+    if (write_atomic(path, fill_stats_txt, m) < 0)
+        return -1;
+    snprintf(path, sizeof(path), "%s/config.ini", stats_dir);
+    if (write_atomic(path, fill_config, m) < 0)
+        return -1;
+    snprintf(path, sizeof(path), "%s/stats.json", stats_dir);
+    return counters_write_json_file(emu_counters(m), path);
+}
 
 /* The end of a run: limit message, stats file, summary. Returns the exit status. */
 static int finish_run(emu_t *m, const emu_result_t *res, struct timespec t0, uint64_t max_insns,
@@ -104,11 +205,15 @@ static int finish_run(emu_t *m, const emu_result_t *res, struct timespec t0, uin
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     fflush(stdout);
-    if (res->kind == EMU_LIMIT)
+    if (res->kind == EMU_LIMIT && max_insns)
         fprintf(stderr, "emu: instruction limit of %llu reached\n", (unsigned long long)max_insns);
     int status = res->status;
     if (stats_path && counters_write_json_file(emu_counters(m), stats_path) < 0) {
         fprintf(stderr, "emu: cannot write stats to %s: %s\n", stats_path, strerror(errno));
+        status = EMU_EXIT_ERROR;
+    }
+    if (stats_dir && write_stats_dir(m) < 0) {
+        fprintf(stderr, "emu: cannot write stats to %s: %s\n", stats_dir, strerror(errno));
         status = EMU_EXIT_ERROR;
     }
     if (!quiet)
@@ -127,7 +232,10 @@ static int run_fs(const config_t *cfg, const emu_fs_opts_t *fso, int timing, uin
         return EMU_EXIT_ERROR;
     }
     emu_set_trace_insn(m, trace_n);
-    emu_set_timing(m, timing, ff_insns, ff_roi);
+    if (emu_set_timing(m, timing, ff_insns, ff_roi) < 0) {
+        emu_free(m);
+        return EMU_EXIT_ERROR;
+    }
     int rc = emu_boot(m, fso, err, sizeof(err));
     if (rc != 0) {
         fprintf(stderr, "emu: %s\n", err);
@@ -138,8 +246,16 @@ static int run_fs(const config_t *cfg, const emu_fs_opts_t *fso, int timing, uin
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     emu_result_t res;
+    int ui_failed;
+    ui_t *ui = ui_start(m, &ui_failed);
+    if (ui_failed) {
+        emu_free(m);
+        return EMU_EXIT_ERROR;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0); /* the run's time, not the window's opening */
     emu_run(m, max_insns, &res);
-    int status = finish_run(m, &res, t0, max_insns, stats_path, quiet);
+    int status = finish_run(m, &res, t0, ui && ui_quit_requested(ui) ? 0 : max_insns, stats_path, quiet);
+    status = ui_end(ui, status);
     emu_free(m);
     return status;
 }
@@ -165,6 +281,13 @@ static int cmd_run(int argc, char **argv)
         {"kernel-log", required_argument, 0, OPT_KLOG},
         {"reports-dir", required_argument, 0, OPT_REPORTS},
         {"disk", required_argument, 0, OPT_DISK},
+        {"stats-dir", required_argument, 0, OPT_STATSDIR},
+        {"ui", no_argument, 0, OPT_UI},
+        {"snapshot", required_argument, 0, OPT_SNAP},
+        {"snapshot-every", required_argument, 0, OPT_SNAP_EVERY},
+        {"snapshot-dir", required_argument, 0, OPT_SNAP_DIR},
+        {"heat-export", required_argument, 0, OPT_HEAT},
+        {"ui-interval", required_argument, 0, OPT_UI_INTERVAL},
         {"verbose", no_argument, 0, 'v'},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
@@ -203,14 +326,32 @@ static int cmd_run(int argc, char **argv)
         case OPT_CONFIG: config_spec = optarg; break;
         case OPT_SET: sets[nsets++] = optarg; break;
         case OPT_STATS: stats_path = optarg; break;
+        case OPT_STATSDIR: stats_dir = optarg; break;
+        case OPT_UI: ui_o.window = 1; break;
+        case OPT_SNAP: ui_o.snapshot_path = optarg; break;
+        case OPT_SNAP_DIR: ui_o.snapshot_dir = optarg; break;
+        case OPT_HEAT: ui_o.heat_export = optarg; break;
+        case OPT_SNAP_EVERY:
+        case OPT_UI_INTERVAL: {
+            uint64_t n;
+            if (parse_u64(optarg, &n) < 0 || n == 0) {
+                fprintf(stderr, "emu: bad --%s '%s': expected a positive number of instructions\n",
+                        opt == OPT_SNAP_EVERY ? "snapshot-every" : "ui-interval", optarg);
+                goto out;
+            }
+            if (opt == OPT_SNAP_EVERY)
+                ui_o.snapshot_every = n;
+            else
+                ui_o.interval = n;
+            break;
+        }
         case OPT_TIMING:
             if (strcmp(optarg, "off") == 0) {
                 timing = EMU_TIMING_OFF;
             } else if (strcmp(optarg, "tlb") == 0) {
                 timing = EMU_TIMING_TLB;
             } else if (strcmp(optarg, "full") == 0) {
-                fprintf(stderr, "emu: --timing=full (caches and DRAM) is not implemented yet; use --timing=tlb\n");
-                goto out;
+                timing = EMU_TIMING_FULL;
             } else {
                 fprintf(stderr, "emu: bad --timing '%s': expected off, tlb or full\n", optarg);
                 goto out;
@@ -287,6 +428,7 @@ static int cmd_run(int argc, char **argv)
         status = 0;
         goto out;
     }
+    stats_cfg = &cfg;
     if (fs_only && mode != EMU_MODE_FS) {
         fprintf(stderr, "emu: --kernel, --initrd, --append, --kernel-tests, --kernel-log, --reports-dir and --disk "
                         "need --mode=fs\n");
@@ -323,7 +465,8 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     emu_set_trace_insn(m, trace_n);
-    emu_set_timing(m, timing, ff_insns, ff_roi);
+    if (emu_set_timing(m, timing, ff_insns, ff_roi) < 0)
+        goto out;
     emu_program_t prog = {
         .path = argv[optind],
         .argc = argc - optind,
@@ -344,8 +487,17 @@ static int cmd_run(int argc, char **argv)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     emu_result_t res;
+    int ui_failed;
+    ui_o.title = argv[optind];
+    ui_t *ui = ui_start(m, &ui_failed);
+    if (ui_failed) {
+        status = EMU_EXIT_ERROR;
+        goto out;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0); /* the run's time, not the window's opening */
     emu_run(m, max_insns, &res);
-    status = finish_run(m, &res, t0, max_insns, stats_path, quiet);
+    status = finish_run(m, &res, t0, ui && ui_quit_requested(ui) ? 0 : max_insns, stats_path, quiet);
+    status = ui_end(ui, status);
 out:
     emu_free(m);
     free(sets);

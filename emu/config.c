@@ -98,6 +98,14 @@ static int value_ok(const config_key_info_t *k, const char *value, int64_t *v, c
     case CFG_SIZE:
         rc = parse_size(value, v);
         break;
+    case CFG_STR:
+        if (strlen(value) > (size_t)k->max) {
+            snprintf(err, errlen, "bad value for %s.%s: longer than %lld characters", k->section, k->key,
+                     (long long)k->max);
+            return -1;
+        }
+        *v = k->min;
+        return 0;
     case CFG_ENUM:
         *v = enum_index(k->choices, value);
         if (*v < 0) {
@@ -136,6 +144,8 @@ int config_set_kv(config_t *cfg, const char *section, const char *key, const cha
             if (value_ok(k, value, &v, err, errlen) < 0)
                 return -1;
             cfg->val[i] = v;
+            if (k->type == CFG_STR)
+                snprintf(cfg->str[k->min], CONFIG_STR_LEN, "%s", value);
             return 0;
         }
     }
@@ -156,6 +166,8 @@ void config_defaults(config_t *cfg)
         if (value_ok(&config_keys[i], config_keys[i].def, &v, err, sizeof(err)) < 0)
             abort(); /* a bad default is an emulator bug */
         cfg->val[i] = v;
+        if (config_keys[i].type == CFG_STR)
+            snprintf(cfg->str[config_keys[i].min], CONFIG_STR_LEN, "%s", config_keys[i].def);
     }
     snprintf(cfg->source, sizeof(cfg->source), "defaults");
 }
@@ -166,6 +178,7 @@ typedef struct ini_ctx {
     size_t errlen;
     const char *name;
     int failed;
+    char last[128]; /* section.key of the previous pair: a text key's continuation lines append */
 } ini_ctx_t;
 
 static int on_ini_pair(void *user, const char *section, const char *name, const char *value)
@@ -173,7 +186,25 @@ static int on_ini_pair(void *user, const char *section, const char *name, const 
     ini_ctx_t *ctx = user;
     if (ctx->failed)
         return 0;
-    char msg[1024];
+    char msg[1024], full[128];
+    snprintf(full, sizeof(full), "%s.%s", section, name);
+    int cont = strcmp(full, ctx->last) == 0;
+    snprintf(ctx->last, sizeof(ctx->last), "%s", full);
+    for (int i = 0; cont && i < CFG_NR_KEYS; i++) {
+        /* A text value (a matrix) continued on indented lines: inih hands each line as a pair of
+         * the same key; they are joined with a space. */
+        if (config_keys[i].type == CFG_STR && !strcmp(config_keys[i].section, section) &&
+            !strcmp(config_keys[i].key, name)) {
+            char joined[CONFIG_STR_LEN * 2];
+            snprintf(joined, sizeof(joined), "%s %s", ctx->cfg->str[config_keys[i].min], value);
+            if (config_set_kv(ctx->cfg, section, name, joined, msg, sizeof(msg)) < 0) {
+                snprintf(ctx->err, ctx->errlen, "%s: %s", ctx->name, msg);
+                ctx->failed = 1;
+                return 0;
+            }
+            return 1;
+        }
+    }
     if (config_set_kv(ctx->cfg, section, name, value, msg, sizeof(msg)) < 0) {
         snprintf(ctx->err, ctx->errlen, "%s: %s", ctx->name, msg);
         ctx->failed = 1;
@@ -184,7 +215,7 @@ static int on_ini_pair(void *user, const char *section, const char *name, const 
 
 int config_load(config_t *cfg, const char *spec, char *err, size_t errlen)
 {
-    ini_ctx_t ctx = {cfg, err, errlen, spec, 0};
+    ini_ctx_t ctx = {cfg, err, errlen, spec, 0, ""};
     int is_path = strchr(spec, '/') || strstr(spec, ".ini");
     if (!is_path) {
         for (const config_preset_t *p = config_presets; p->name; p++) {
@@ -276,7 +307,9 @@ void config_print_keys(FILE *f)
     for (int i = 0; i < CFG_NR_KEYS; i++) {
         const config_key_info_t *k = &config_keys[i];
         fprintf(f, "%s.%s = %s", k->section, k->key, k->def);
-        if (k->type == CFG_ENUM)
+        if (k->type == CFG_STR)
+            fprintf(f, "%s(text%s%s)", k->def[0] ? "  " : " ", k->unit[0] ? ", " : "", k->unit);
+        else if (k->type == CFG_ENUM)
             fprintf(f, "  (one of %s)", k->choices);
         else if (k->unit[0])
             fprintf(f, "  (%s)", k->unit);
@@ -295,7 +328,15 @@ void config_dump(const config_t *cfg, FILE *f)
             fprintf(f, "[%s]\n", section);
         }
         fprintf(f, "%s = ", k->key);
-        print_value(k, cfg->val[i], f);
+        if (k->type == CFG_STR) {
+            /* A long matrix goes on indented continuation lines, one row each (INI lines stay short). */
+            for (const char *p = cfg->str[k->min]; *p; p++) {
+                if (*p == '/' && strlen(cfg->str[k->min]) > 60)
+                    fputs("\n   ", f);
+                fputc(*p, f);
+            }
+        } else
+            print_value(k, cfg->val[i], f);
         fputc('\n', f);
     }
 }

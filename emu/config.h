@@ -18,6 +18,7 @@ enum config_type {
     CFG_INT,  /* decimal integer within [min, max] */
     CFG_SIZE, /* bytes, with an optional K/M/G/T suffix (powers of 1024), within [min, max] */
     CFG_ENUM, /* one of the '|'-separated words in choices; stored as its index */
+    CFG_STR,  /* free text (a matrix); stored in config_t.str[min] (min is the slot, max its length) */
 };
 
 /* X(section, key, type, default, unit, min, max, choices, description) */
@@ -96,6 +97,57 @@ enum config_type {
       "Distance between two different nodes of one socket (ACPI SLIT: 10 = local)")              \
     X(numa, distance_remote, CFG_INT, "21", "SLIT units", 10, 254, NULL,                          \
       "Distance between nodes of different sockets (ACPI SLIT; 21 is typical of 2-socket Intel)") \
+    X(numa, slit, CFG_STR, "", "SLIT units", 0, 1023, NULL,                                       \
+      "Explicit node distance matrix (ACPI SLIT), rows separated by ';' or '/', e.g. "           \
+      "\"10 21;21 10\"; empty: derived from the distance_* keys")                                \
+    X(numa, remote_latency_ns, CFG_INT, "55", "ns", 0, 100000, NULL,                              \
+      "Timing: extra latency of a DRAM access to a node at distance_remote from the CPU's socket " \
+      "(other distances scale with distance - 10)")                                               \
+    X(numa, latency_ns, CFG_STR, "", "ns", 1, 1023, NULL,                                         \
+      "Timing: explicit extra-latency matrix, one row per socket, one column per node, rows "      \
+      "separated by ';' or '/'; empty: derived from remote_latency_ns and the distances")          \
+    X(numa, remote_bandwidth_mbs, CFG_INT, "0", "MB/s", 0, 10000000, NULL,                        \
+      "Timing: bandwidth limit of each socket-to-remote-node link (UPI); 0: unlimited")           \
+    X(cpu, mhz, CFG_INT, "2500", "MHz", 100, 10000, NULL,                                         \
+      "Timing: core clock; converts the ns figures of caches, DRAM and NUMA into cycles")         \
+    X(cache, line_size, CFG_INT, "64", "bytes", 16, 4096, NULL, "Cache line size of every level (a power of two)") \
+    X(cache, l1i_size, CFG_SIZE, "32K", "bytes/core", 0, 1ll << 30, NULL, "L1 instruction cache size (0: none)") \
+    X(cache, l1i_ways, CFG_INT, "8", "ways", 1, 64, NULL, "L1 instruction cache associativity")    \
+    X(cache, l1i_latency, CFG_INT, "0", "cycles", 0, 1000, NULL,                                  \
+      "L1I hit latency (0: hidden by the decoupled front end)")                                  \
+    X(cache, l1i_replacement, CFG_ENUM, "lru", "", 0, 0, "lru|plru|random", "L1I replacement policy") \
+    X(cache, l1d_size, CFG_SIZE, "32K", "bytes/core", 0, 1ll << 30, NULL, "L1 data cache size (0: none)") \
+    X(cache, l1d_ways, CFG_INT, "8", "ways", 1, 64, NULL, "L1 data cache associativity")           \
+    X(cache, l1d_latency, CFG_INT, "4", "cycles", 0, 1000, NULL, "L1D load-to-use latency")        \
+    X(cache, l1d_replacement, CFG_ENUM, "lru", "", 0, 0, "lru|plru|random", "L1D replacement policy") \
+    X(cache, l2_size, CFG_SIZE, "1M", "bytes/core", 0, 1ll << 34, NULL, "Private unified L2 size (0: none)") \
+    X(cache, l2_ways, CFG_INT, "16", "ways", 1, 64, NULL, "L2 associativity")                      \
+    X(cache, l2_latency, CFG_INT, "14", "cycles", 0, 1000, NULL, "L2 load-to-use latency")         \
+    X(cache, l2_replacement, CFG_ENUM, "lru", "", 0, 0, "lru|plru|random", "L2 replacement policy") \
+    X(cache, llc_size, CFG_SIZE, "1408K", "bytes/socket", 0, 1ll << 36, NULL,                     \
+      "Shared last-level cache of each socket (0: none)")                                        \
+    X(cache, llc_ways, CFG_INT, "11", "ways", 1, 64, NULL, "LLC associativity")                    \
+    X(cache, llc_latency, CFG_INT, "60", "cycles", 0, 10000, NULL, "LLC load-to-use latency")      \
+    X(cache, llc_replacement, CFG_ENUM, "lru", "", 0, 0, "lru|plru|random", "LLC replacement policy") \
+    X(cache, llc_inclusion, CFG_ENUM, "non-inclusive", "", 0, 0, "non-inclusive|inclusive",      \
+      "LLC inclusion of the private levels")                                                      \
+    X(cache, seed, CFG_INT, "1", "", 0, INT64_MAX, NULL, "Seed of the random cache replacement policy") \
+    X(cache, c2c_local_ns, CFG_INT, "18", "ns", 0, 100000, NULL,                                  \
+      "Core-to-core transfer latency within a socket")                                           \
+    X(cache, c2c_remote_ns, CFG_INT, "85", "ns", 0, 100000, NULL,                                 \
+      "Core-to-core transfer latency across sockets")                                            \
+    X(dram, preset, CFG_ENUM, "ddr4-2666", "", 0, 0, "ddr4-2666|ddr5-4800",                       \
+      "DRAM device and controller timing (JEDEC speed bin) of every node")                       \
+    X(dram, channels, CFG_INT, "0", "channels", 0, 64, NULL, "Channels per node (0: the preset's)") \
+    X(dram, ranks, CFG_INT, "0", "ranks", 0, 16, NULL, "Ranks per channel (0: the preset's)")      \
+    X(dram, page_policy, CFG_ENUM, "open", "", 0, 0, "open|closed", "Row-buffer policy")           \
+    X(dram, mapping, CFG_ENUM, "256b", "", 0, 0, "256b|line|bg256|row|closed",                    \
+      "Physical address to channel/rank/bank/row/column mapping scheme (docs/DRAM.md)")          \
+    X(dram, frontend_ns, CFG_INT, "20", "ns", 0, 100000, NULL,                                    \
+      "Fixed uncore and controller latency added to every DRAM access")                          \
+    X(dram, refresh, CFG_ENUM, "on", "", 0, 0, "on|off", "DRAM refresh (tRFC every tREFI)")        \
+    X(se, mem_node, CFG_INT, "0", "node", 0, 63, NULL,                                            \
+      "SE mode: the program's frames come from this node first (lower nodes are not used)")      \
     X(se, stack_size, CFG_SIZE, "8M", "bytes", 64ll << 10, 1ll << 30, NULL,                       \
       "SE mode: size of the main thread's stack mapping (RLIMIT_STACK as the program sees it)")   \
     X(se, mmap_base, CFG_SIZE, "0x7f0000000000", "address", 1ll << 32, 1ll << 47, NULL,           \
@@ -128,8 +180,11 @@ typedef struct config_preset {
 } config_preset_t;
 extern const config_preset_t config_presets[]; /* terminated by {0, 0} */
 
+#define CONFIG_STR_SLOTS 2
+#define CONFIG_STR_LEN 1024
 typedef struct config {
-    int64_t val[CFG_NR_KEYS];  /* parsed values: integers, sizes, enum indexes */
+    int64_t val[CFG_NR_KEYS];  /* parsed values: integers, sizes, enum indexes; CFG_STR: the slot */
+    char str[CONFIG_STR_SLOTS][CONFIG_STR_LEN]; /* values of the CFG_STR keys */
     char source[64];           /* where the values came from: "defaults", a preset or a path */
 } config_t;
 
@@ -149,6 +204,8 @@ int config_set_kv(config_t *cfg, const char *section, const char *key, const cha
                   size_t errlen);
 
 static inline int64_t config_get(const config_t *cfg, enum config_id id) { return cfg->val[id]; }
+/* The text of a CFG_STR key ("" when unset). */
+static inline const char *config_get_str(const config_t *cfg, enum config_id id) { return cfg->str[config_keys[id].min]; }
 
 /* Print every key with default, unit and description (for `emu help config`). */
 void config_print_keys(FILE *f);

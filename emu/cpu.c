@@ -24,6 +24,7 @@
 #include <stdlib.h>
 
 #include "emu/machine.h"
+#include "emu/memsys.h"
 #include "emu/se.h"
 #include "emu/timing.h"
 
@@ -37,6 +38,7 @@ typedef struct block {
     uint32_t n;           /* instructions */
     uint32_t cached;      /* 0 for a one-off block (an instruction crossing a page) */
     uint32_t cycles;      /* base cycles of the whole block (emu/timing.h) */
+    uint32_t bytes;       /* code bytes of the block within its first page (fetched per line) */
     uint8_t *cost;        /* base cycles of each instruction (after insns[]) */
     insn_t insns[];
 } block_t;
@@ -148,6 +150,8 @@ static void tc_fill(cpu_t *c, uint64_t va, enum mmu_access acc, uint8_t *host, t
     uintptr_t addend = (uintptr_t)(host - (va & 0xfff)) - (uintptr_t)page;
     unsigned i = (va >> 12) & (TC_SIZE - 1);
     tc_entry_t e = {page, addend, te, te ? te->tag : 0};
+    if (UNLIKELY(c->m->heat))
+        machine_heat(c->m, host); /* frame heat for the visualizer (emu/snapshot.c) */
     if (acc == MMU_WRITE) {
         c->tc_w[i] = e;
         c->tc_r[i] = e; /* a write translation also serves reads (the same dTLB entry) */
@@ -276,10 +280,18 @@ static uint8_t *translate(cpu_t *c, uint64_t va, enum mmu_access acc, int raise)
     return host;
 }
 
+/* Full timing: the n bytes at host address h go through the cache model (emu/memsys.c). */
+static inline void charge(cpu_t *c, const uint8_t *h, uint64_t n, int store)
+{
+    if (UNLIKELY(c->timing == CPU_TIMING_FULL) && n)
+        mem_timed(c, (uintptr_t)h, (int)n, store);
+}
+
 uint64_t mem_read_slow(cpu_t *c, uint64_t va, int size)
 {
     if (((va & 0xfff) + (uint64_t)size) <= 0x1000) {
         uint8_t *h = translate(c, va, MMU_READ, 1);
+        charge(c, h, (uint64_t)size, 0);
         uint64_t v = 0;
         memcpy(&v, h, (size_t)size);
         return v;
@@ -288,6 +300,8 @@ uint64_t mem_read_slow(cpu_t *c, uint64_t va, int size)
     uint64_t first = 0x1000 - (va & 0xfff);
     uint8_t *h1 = translate(c, va, MMU_READ, 1);
     uint8_t *h2 = translate(c, va + first, MMU_READ, 1);
+    charge(c, h1, first, 0);
+    charge(c, h2, (uint64_t)size - first, 0);
     uint64_t v = 0;
     memcpy(&v, h1, first);
     memcpy((uint8_t *)&v + first, h2, (size_t)size - first);
@@ -298,32 +312,41 @@ void mem_write_slow(cpu_t *c, uint64_t va, int size, uint64_t val)
 {
     if (((va & 0xfff) + (uint64_t)size) <= 0x1000) {
         uint8_t *h = translate(c, va, MMU_WRITE, 1);
+        charge(c, h, (uint64_t)size, 1);
         memcpy(h, &val, (size_t)size);
         return;
     }
     uint64_t first = 0x1000 - (va & 0xfff);
     uint8_t *h1 = translate(c, va, MMU_WRITE, 1);
     uint8_t *h2 = translate(c, va + first, MMU_WRITE, 1);
+    charge(c, h1, first, 1);
+    charge(c, h2, (uint64_t)size - first, 1);
     memcpy(h1, &val, first);
     memcpy(h2, (uint8_t *)&val + first, (size_t)size - first);
 }
 
 uint8_t *mem_read_ptr(cpu_t *c, uint64_t va, int n)
 {
-    (void)n;
     const tc_entry_t *e = &c->tc_r[(va >> 12) & (TC_SIZE - 1)];
+    uint8_t *h;
     if (e->page == (va & ~0xfffull) && tc_timed_ok(c, e, TLB_LOAD))
-        return (uint8_t *)(uintptr_t)(va + e->addend);
-    return translate(c, va, MMU_READ, 1);
+        h = (uint8_t *)(uintptr_t)(va + e->addend);
+    else
+        h = translate(c, va, MMU_READ, 1);
+    charge(c, h, (uint64_t)n, 0);
+    return h;
 }
 
 uint8_t *mem_write_ptr(cpu_t *c, uint64_t va, int n)
 {
-    (void)n;
     const tc_entry_t *e = &c->tc_w[(va >> 12) & (TC_SIZE - 1)];
+    uint8_t *h;
     if (e->page == (va & ~0xfffull) && tc_timed_ok(c, e, TLB_STORE))
-        return (uint8_t *)(uintptr_t)(va + e->addend);
-    return translate(c, va, MMU_WRITE, 1);
+        h = (uint8_t *)(uintptr_t)(va + e->addend);
+    else
+        h = translate(c, va, MMU_WRITE, 1);
+    charge(c, h, (uint64_t)n, 1);
+    return h;
 }
 
 static int copy_guest(cpu_t *c, uint64_t va, void *buf, size_t n, int write, int raise)
@@ -336,6 +359,8 @@ static int copy_guest(cpu_t *c, uint64_t va, void *buf, size_t n, int write, int
         uint8_t *h = translate(c, va, write ? MMU_WRITE : MMU_READ, raise);
         if (!h)
             return -1;
+        if (raise)
+            charge(c, h, chunk, write); /* an instruction's access (system calls use the try_ forms) */
         if (write)
             memcpy(h, p, chunk);
         else
@@ -497,6 +522,9 @@ static block_t *decode_block(cpu_t *c, uint64_t rip, uint8_t *host)
     b->cycles = 0;
     for (int k = 0; k < n; k++)
         b->cycles += cost[k];
+    b->bytes = cross ? (uint32_t)(0x1000 - (rip & 0xfff)) : (uint32_t)(va - rip);
+    if (cross && b->bytes > b->insns[0].len)
+        b->bytes = b->insns[0].len;
     if (b->cached) {
         unsigned h = hash_key(b->key);
         b->next = cc->hash[h];
@@ -566,10 +594,12 @@ static inline __attribute__((always_inline)) void run_blocks(cpu_t *c, uint64_t 
         c->cur = NULL;
         c->block_ring[c->block_pos++ & (CPU_BLOCK_RING - 1)] = c->rip;
         block_t *b = find_block(c);
+        if (UNLIKELY(c->timing == CPU_TIMING_FULL))
+            memsys_fetch(c, (uint64_t)(b->key - c->host_base), b->bytes);
         const insn_t *i = b->insns;
         const insn_t *end = i + b->n;
         uint64_t left = limit - c->st.instructions;
-        if (UNLIKELY(left < b->n))
+        if (UNLIKELY(left < b->n) && !c->soft_limit)
             end = i + left;
         c->cur_block = b;
         c->block_end = end;
@@ -652,6 +682,7 @@ cpu_t *cpu_new(struct machine *m, int id)
     c->mmu.user = 1;
     c->mmu.wp = 1;
     c->mmu.nxe = 1;
+    c->rep_line[0] = c->rep_line[1] = CPU_NO_LINE;
     cpu_sys_init(c); /* CPL 3, the control registers of a Linux process (emu/priv.h) */
     cpu_flush_tlb(c);
     return c;
@@ -694,5 +725,6 @@ uint64_t cpu_cycles(const cpu_t *c)
         cy += tlb_lookup_cycles(c->tlb);
     if (c->walker)
         cy += mmu_stats(c->walker)->walk_cycles;
+    cy += c->mem_cycles[0] + c->mem_cycles[1] + c->mem_cycles[2] + c->mem_cycles[3];
     return cy;
 }

@@ -181,6 +181,8 @@ struct cpu {
 
     int in_run;               /* inside cpu_run(): cpu_fault() may longjmp */
     int yield;                /* return from cpu_run() after this block (a marker needs the machine) */
+    int soft_limit;           /* cpu_run's max is a wish: finish the block that reaches it (the observer's
+                                 chunks, emu/snapshot.c, so that they split no block) */
     const struct block *cur_block;
     /* Work for the run loop at the next block boundary, tested there as one word (events). */
     union {
@@ -195,12 +197,22 @@ struct cpu {
 
     /* Timing (emu/cpu.c, "Timing"): the modelled TLBs and page walker of this CPU, whether they
      * are in use, and the base cycles of the instructions retired while timed. */
-    int timing;               /* 0: functional; 1: translation timing (--timing=tlb) */
+    int timing;               /* 0: functional; 1: translation timing (--timing=tlb); 2: full */
     tlb_t *tlb;
     mmu_t *walker;
     uint64_t base_cycles;
     tlb_entry_t *rep_te[2];   /* last L1 entry hit per side (0: fetch, 1: data), NULL if none */
     uint64_t rep_n[2];        /* hits on it not yet reported to the model */
+    /* Full timing (emu/memsys.c): pa = host - host_base. rep_line[0] is the line whose repeated
+     * load, rep_line[1] the line whose repeated store, is certainly a hit in the first data level
+     * without any change to the model but its hit counters (*rep_hits, *rep_set_hits), costing
+     * rep_lat; CPU_NO_LINE if none. mem_cycles: CPU_MEMC_* below. */
+    uintptr_t host_base;
+    uint64_t rep_line[2];
+    uint64_t *rep_hits, *rep_set_hits;
+    uint32_t rep_lat, line_shift;
+    int socket, cache_id;     /* the CPU's socket, its index in the cache model */
+    uint64_t mem_cycles[4];
 
     int id;
     struct machine *m;
@@ -276,6 +288,26 @@ static inline int tc_timed_ok(cpu_t *c, const tc_entry_t *e, enum tlb_kind kind)
     return 1;
 }
 
+/* Full timing (emu/memsys.c). */
+#define CPU_TIMING_FULL 2
+#define CPU_NO_LINE (~0ull)
+enum { CPU_MEMC_CACHE = 0, CPU_MEMC_DRAM_LOCAL = 1, CPU_MEMC_DRAM_REMOTE = 2, CPU_MEMC_COHERENCE = 3 };
+void memsys_data(cpu_t *c, uint64_t pa, uint64_t size, int store);
+/* A data access of size bytes at host address host through the cache model: a repeat of the last
+ * line is counted here (a hit in the first level, its latency), anything else goes to memsys. */
+static inline void mem_timed(cpu_t *c, uintptr_t host, int size, int store)
+{
+    uint64_t pa = host - c->host_base;
+    uint64_t line = pa >> c->line_shift;
+    if (LIKELY(line == c->rep_line[store] && ((pa + (uint64_t)size - 1) >> c->line_shift) == line)) {
+        (*c->rep_hits)++;
+        (*c->rep_set_hits)++;
+        c->mem_cycles[CPU_MEMC_CACHE] += c->rep_lat;
+        return;
+    }
+    memsys_data(c, pa, (uint64_t)size, store);
+}
+
 /* Fast path: the access lies within one page whose translation is cached. */
 #define MEM_FAST_READ(bits)                                                                   \
     static inline uint##bits##_t mem_rd##bits(cpu_t *c, uint64_t va)                          \
@@ -283,6 +315,8 @@ static inline int tc_timed_ok(cpu_t *c, const tc_entry_t *e, enum tlb_kind kind)
         const tc_entry_t *e = &c->tc_r[(va >> 12) & (TC_SIZE - 1)];                           \
         if (LIKELY(e->page == (va & ~0xfffull) && (va & 0xfff) <= 0x1000 - bits / 8) &&       \
             tc_timed_ok(c, e, TLB_LOAD)) {                                                    \
+            if (UNLIKELY(c->timing == CPU_TIMING_FULL))                                       \
+                mem_timed(c, (uintptr_t)(va + e->addend), bits / 8, 0);                       \
             uint##bits##_t v;                                                                 \
             memcpy(&v, (const void *)(uintptr_t)(va + e->addend), sizeof(v));                \
             return v;                                                                         \
@@ -295,6 +329,8 @@ static inline int tc_timed_ok(cpu_t *c, const tc_entry_t *e, enum tlb_kind kind)
         const tc_entry_t *e = &c->tc_w[(va >> 12) & (TC_SIZE - 1)];                           \
         if (LIKELY(e->page == (va & ~0xfffull) && (va & 0xfff) <= 0x1000 - bits / 8) &&       \
             tc_timed_ok(c, e, TLB_STORE)) {                                                   \
+            if (UNLIKELY(c->timing == CPU_TIMING_FULL))                                       \
+                mem_timed(c, (uintptr_t)(va + e->addend), bits / 8, 1);                       \
             memcpy((void *)(uintptr_t)(va + e->addend), &v, sizeof(v));                       \
             return;                                                                           \
         }                                                                                     \

@@ -45,13 +45,15 @@ emu_t *emu_new(const config_t *cfg, enum emu_mode mode, char *err, size_t errlen
 void emu_free(emu_t *m);
 
 /* Timing modes (--timing). */
-enum { EMU_TIMING_OFF = 0, EMU_TIMING_TLB = 1 };
+enum { EMU_TIMING_OFF = 0, EMU_TIMING_TLB = 1, EMU_TIMING_FULL = 2 };
 
 /* Choose the timing mode of the measured part of the run, and where the measured part starts:
  * after ff_insns instructions (0: at once), or, with ff_roi, at the first EMU_ROI_BEGIN marker
  * (the counters are then frozen at the following EMU_ROI_END). Before the start the run is
  * functional; at the start every counter is reset. */
-void emu_set_timing(emu_t *m, int mode, uint64_t ff_insns, int ff_roi);
+/* EMU_TIMING_FULL builds the caches and DRAM controllers here: returns 0, or -1 after printing an
+ * "emu:" line naming the bad configuration keys. */
+int emu_set_timing(emu_t *m, int mode, uint64_t ff_insns, int ff_roi);
 
 /* Keep the last n executed instructions, printed with a disassembly when the program crashes or
  * the emulator reports an error (--trace-insn=N). */
@@ -94,5 +96,112 @@ void emu_list_counters(FILE *f);
 
 /* Print the exit summary (instructions, faults, host time) to f. */
 void emu_print_summary(emu_t *m, double host_seconds, FILE *f);
+
+/* ---- observing a run (the visualizer; docs/UI.md) --------------------------------------------------
+ * An observer is called between chunks of the run (SE: between calls of the run loop; FS: between
+ * rounds of quanta), never inside one, once at least `every` instructions have retired since its last
+ * call. It returns the number of instructions to run before its next call (0: `every` again). Without
+ * an observer the run pays one predictable branch per chunk. The observer may end the run (emu_stop). */
+typedef uint64_t (*emu_observer_fn)(emu_t *m, void *arg);
+void emu_set_observer(emu_t *m, emu_observer_fn fn, void *arg, uint64_t every);
+/* End the run at the next chunk boundary, as an instruction limit does (EMU_LIMIT, status 124). */
+void emu_stop(emu_t *m);
+/* Instructions retired by emu_run so far (fast-forward included). */
+uint64_t emu_run_insns(const emu_t *m);
+enum emu_mode emu_get_mode(const emu_t *m);
+
+/* ---- snapshots (emu/snapshot.c) ---------------------------------------------------------------------
+ * A snapshot is a copy of what the visualizer shows, taken between chunks of the run; the UI reads
+ * only snapshots, never the live machine. Frame states use the numbering of guest/abi.h (enum
+ * emu_frame_state): in full-system mode they are what the guest said (mm annotations); in SE mode
+ * the emulator classifies its own frames (free, page table, anonymous or file-backed user data,
+ * reserved, other). */
+enum emu_snap_state {
+    EMU_SNAP_UNKNOWN = 0, EMU_SNAP_FREE, EMU_SNAP_RESERVED, EMU_SNAP_KERNEL, EMU_SNAP_MEMMAP, EMU_SNAP_SLAB,
+    EMU_SNAP_PAGE_TABLE, EMU_SNAP_VMALLOC, EMU_SNAP_ANON, EMU_SNAP_FILE, EMU_SNAP_SWAPCACHE, EMU_SNAP_PCP,
+    EMU_SNAP_NR_STATES
+};
+/* Linux's zones on x86-64: DMA below 16 MiB, DMA32 below 4 GiB, Normal above. */
+enum emu_zone { EMU_ZONE_DMA = 0, EMU_ZONE_DMA32, EMU_ZONE_NORMAL, EMU_NR_ZONES };
+/* Groups of TLB arrays, one miss-rate line each. */
+enum emu_snap_level { EMU_SNAP_L1I = 0, EMU_SNAP_L1D, EMU_SNAP_STLB, EMU_SNAP_PWC, EMU_SNAP_NR_LEVELS };
+
+#define EMU_SNAP_MAX_NODES 16
+#define EMU_SNAP_MAX_TLBS 12
+
+/* One piece of RAM in the map: one zone of one node, within the view. */
+typedef struct emu_snap_seg {
+    int node, zone;
+    uint64_t pfn_lo, pfn_hi;      /* frames [pfn_lo, pfn_hi) */
+    uint32_t first_cell, nr_cells; /* its cells: cells[first_cell .. first_cell + nr_cells) */
+} emu_snap_seg_t;
+
+/* frames_per_cell consecutive frames of one segment (the last cell of a segment may hold fewer). */
+typedef struct emu_snap_cell {
+    uint8_t state;      /* the most common state among its frames (enum emu_snap_state) */
+    uint8_t aux;        /* aux of the first frame in that state: buddy order, table level, LRU list */
+    uint16_t others;    /* frames of the cell in another state */
+    uint32_t heat;      /* translation-cache fills of its frames since the previous snapshot */
+    uint64_t owner;     /* owner of the first frame in that state (slab cache, process; 0: none) */
+} emu_snap_cell_t;
+
+/* One TLB array or paging-structure cache of one CPU. Counts are since the previous snapshot. */
+typedef struct emu_snap_tlb {
+    char name[24];              /* "dTLB 4K", "STLB", "PDE cache"... */
+    int level;                  /* enum emu_snap_level */
+    uint32_t sets, ways;
+    uint64_t hits, misses, evictions;
+    uint32_t *set_hits, *set_misses, *set_evictions; /* [sets] */
+    uint8_t *valid;             /* [sets * ways]: the way holds a translation */
+} emu_snap_tlb_t;
+
+typedef struct emu_snap_cpu {
+    int nr_tlbs;
+    emu_snap_tlb_t tlb[EMU_SNAP_MAX_TLBS];
+    /* Totals since the counters were last reset. */
+    uint64_t instructions, cycles, page_faults, walks, pte_loads;
+    uint64_t level_hits[EMU_SNAP_NR_LEVELS], level_misses[EMU_SNAP_NR_LEVELS];
+    uint64_t pte_loads_node[EMU_SNAP_MAX_NODES];
+} emu_snap_cpu_t;
+
+typedef struct emu_snapshot {
+    uint64_t seq;               /* 1 for the first snapshot taken */
+    enum emu_mode mode;
+    int timing;                 /* EMU_TIMING_* of the measured part */
+    int finished;               /* the run has ended */
+    uint64_t run_insns;         /* instructions retired by the run (fast-forward included) */
+    uint64_t instructions, cycles, page_faults; /* machine totals (counters: sim.*) */
+    /* RAM. */
+    int nr_nodes;
+    uint64_t node_base[EMU_SNAP_MAX_NODES], node_size[EMU_SNAP_MAX_NODES];
+    uint64_t node_frames[EMU_SNAP_MAX_NODES][EMU_SNAP_NR_STATES]; /* frames per node and state (all RAM) */
+    uint64_t frames[EMU_SNAP_NR_STATES];                          /* summed over nodes */
+    uint64_t heat_total;        /* translation-cache fills since the previous snapshot */
+    /* The map: the view [view_lo, view_hi) of frames, cut into segments and cells. */
+    uint64_t view_lo, view_hi, frames_per_cell;
+    int nr_segs;
+    emu_snap_seg_t segs[EMU_SNAP_MAX_NODES * EMU_NR_ZONES];
+    uint32_t nr_cells, cap_cells;
+    emu_snap_cell_t *cells;
+    /* CPUs. */
+    int nr_cpus;
+    emu_snap_cpu_t *cpus;
+    void *priv;                 /* emu/snapshot.c's own state (previous counter values) */
+} emu_snapshot_t;
+
+/* A snapshot buffer for m. While one exists the machine counts frame heat (see docs/UI.md: each
+ * translation-cache fill adds one to its frame, and taking a snapshot empties the translation caches,
+ * so a frame touched in an interval has at least 1); without one, heat costs nothing. */
+emu_snapshot_t *emu_snapshot_new(emu_t *m);
+void emu_snapshot_free(emu_t *m, emu_snapshot_t *s);
+/* Fill s from m: the view [pfn_lo, pfn_hi) (pfn_hi 0: all of RAM) in at most max_cells cells
+ * (frames_per_cell is the smallest power of two that fits). Heat and per-set TLB counts are those
+ * since the previous call. Returns 0, or -1 when out of host memory. */
+int emu_snapshot_take(emu_t *m, emu_snapshot_t *s, uint64_t pfn_lo, uint64_t pfn_hi, uint32_t max_cells);
+/* Names of states and zones for legends ("free", "page_table"...; "DMA", "DMA32", "Normal"). */
+const char *emu_snap_state_name(int state);
+const char *emu_zone_name(int zone);
+/* The zone of a frame. */
+int emu_zone_of(uint64_t pfn);
 
 #endif

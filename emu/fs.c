@@ -25,6 +25,7 @@
  */
 #define _GNU_SOURCE
 #include "emu/fs.h"
+#include "emu/memsys.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -258,11 +259,14 @@ static int fill_boot_info(fs_t *f, char *err, size_t errlen)
             sub++;
         bi->cpu[i] = (struct emu_cpu_desc){(uint32_t)i, (uint32_t)socket, (uint32_t)core, (uint32_t)(socket * nps + sub)};
     }
-    int same = (int)config_get(cfg, CFG_numa_distance_same_socket);
-    int remote = (int)config_get(cfg, CFG_numa_distance_remote);
+    dram_topo_t topo; /* the SLIT: numa.slit, or the numa.distance_* keys (emu/memsys.c) */
+    if (memsys_topology(cfg, &topo, err, errlen) < 0) {
+        free(bi);
+        return EMU_EXIT_ERROR;
+    }
     for (int a = 0; a < nodes; a++)
         for (int b = 0; b < nodes; b++)
-            bi->distance[a][b] = (uint8_t)(a == b ? 10 : a / nps == b / nps ? same : remote);
+            bi->distance[a][b] = topo.distance[a][b];
     int rc = dram_write(m->dram, f->boot_info_pa, bi, sizeof(*bi)) < 0 ? EMU_EXIT_ERROR : 0;
     if (rc)
         snprintf(err, errlen, "the boot information does not fit in RAM");
@@ -877,6 +881,8 @@ void fs_run(machine_t *m, uint64_t max_insns)
             f->cpu[i].ran = 0;
             f->cpu[i].in_turn = 0;
         }
+        if (m->mem)
+            memsys_round_start(m); /* the CPUs meet on the memory system's clock (emu/memsys.h) */
         for (int i = 0; i < m->nr_cpus && !m->stop; i++) {
             if (f->cpu[i].started) {
                 run_turn(f, i, max_insns);
@@ -893,6 +899,11 @@ void fs_run(machine_t *m, uint64_t max_insns)
         f->st.rounds++;
         fire_events(f);
         annot_drain(f->annot);
+        if (UNLIKELY(m->obs_fn) && m->run_insns >= m->obs_next) {
+            machine_observe(m); /* the visualizer, between rounds (emu/snapshot.c) */
+            if (m->stop)
+                break;
+        }
         if (max_insns && m->run_insns >= max_insns) {
             m->stop = 1;
             m->result.kind = EMU_LIMIT;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "emu/emu.h"
+#include "emu/memsys.h"
 
 /* "N entries W-way" (or fully associative / none) for one array of the configuration. */
 static void print_array(FILE *f, const char *name, int64_t entries, int64_t ways)
@@ -18,16 +19,6 @@ static void print_array(FILE *f, const char *name, int64_t entries, int64_t ways
                 (long long)(entries / ways));
 }
 
-/* The SLIT distance between nodes a and b. */
-static int node_distance(const config_t *cfg, int a, int b)
-{
-    int per = (int)config_get(cfg, CFG_machine_nodes_per_socket);
-    if (a == b)
-        return 10;
-    if (a / per == b / per)
-        return (int)config_get(cfg, CFG_numa_distance_same_socket);
-    return (int)config_get(cfg, CFG_numa_distance_remote);
-}
 
 void emu_print_info(const config_t *cfg, FILE *f)
 {
@@ -51,6 +42,12 @@ void emu_print_info(const config_t *cfg, FILE *f)
             fprintf(f, " %d", c);
         fprintf(f, "\nnode %d size: %llu MB\n", n, (unsigned long long)(size >> 20));
     }
+    dram_topo_t topo; /* the SLIT: numa.slit, or derived from the numa.distance_* keys */
+    char err[512];
+    if (memsys_topology(cfg, &topo, err, sizeof(err)) < 0) {
+        fprintf(f, "emu: %s\n", err);
+        return;
+    }
     fprintf(f, "node distances:\nnode ");
     for (int n = 0; n < nodes; n++)
         fprintf(f, "%3d ", n);
@@ -58,7 +55,7 @@ void emu_print_info(const config_t *cfg, FILE *f)
     for (int a = 0; a < nodes; a++) {
         fprintf(f, "%3d: ", a);
         for (int b = 0; b < nodes; b++)
-            fprintf(f, "%3d ", node_distance(cfg, a, b));
+            fprintf(f, "%3d ", topo.distance[a][b]);
         fprintf(f, "\n");
     }
     fprintf(f, "\nmachine: %d socket%s x %d core%s, %d node%s of %llu MiB (physical 0x0-0x%llx)\n", sockets,
@@ -90,6 +87,6 @@ void emu_print_info(const config_t *cfg, FILE *f)
     if (levels == 5)
         PWC("PML5E", pml5e);
 #undef PWC
-    fprintf(f, "caches, DRAM: not modelled yet (--timing=full)\n");
+    memsys_print_info(cfg, f);
     fprintf(f, "configuration: %s\n", cfg->source);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "emu/fs.h"
+#include "emu/memsys.h"
 #include "emu/se.h"
 #include "emu/timing.h"
 
@@ -302,6 +303,11 @@ emu_t *emu_new(const config_t *cfg, enum emu_mode mode, char *err, size_t errlen
         return NULL;
     }
     dc.nr_nodes = (int)nodes;
+    dram_topo_t topo; /* validates the numa.* keys for every mode (the boot information uses them) */
+    if (memsys_topology(cfg, &topo, err, errlen) < 0) {
+        free(m);
+        return NULL;
+    }
     uint64_t size = (uint64_t)config_get(cfg, CFG_machine_mem_per_node);
     for (int i = 0; i < dc.nr_nodes; i++) {
         dc.nodes[i].base_pa = (uint64_t)i * size;
@@ -382,6 +388,7 @@ void emu_free(emu_t *m)
     if (m->se)
         se_free(m);
     fs_free(m);
+    memsys_free(m->mem);
     for (int i = 0; m->cpus && i < m->nr_cpus; i++) {
         if (m->cpus[i]) {
             tlb_free(m->cpus[i]->tlb);
@@ -392,6 +399,7 @@ void emu_free(emu_t *m)
     free(m->cpus);
     free(m->code_bits);
     free(m->trace_ring);
+    machine_heat_free(m);
     counters_free(m->ctrs);
     dram_free(m->dram);
     free(m);
@@ -427,14 +435,22 @@ void emu_frame_state(emu_t *m, uint64_t pfn, int *state, int *aux, uint64_t *own
     }
 }
 
-void emu_set_timing(emu_t *m, int mode, uint64_t ff_insns, int ff_roi)
+int emu_set_timing(emu_t *m, int mode, uint64_t ff_insns, int ff_roi)
 {
+    if (mode == EMU_TIMING_FULL && !m->mem) {
+        char err[1024];
+        if (memsys_init(m, err, sizeof(err)) < 0) {
+            emu_msg("%s", err);
+            return -1;
+        }
+    }
     m->timing_mode = mode;
     m->ff_insns = ff_insns;
     m->ff_roi = ff_roi;
     m->timed = !ff_insns && !ff_roi;
     for (int i = 0; i < m->nr_cpus; i++)
         m->cpus[i]->timing = m->timed ? mode : EMU_TIMING_OFF;
+    return 0;
 }
 
 /* Switch every CPU to the measured mode and reset the counters (the fast-forward has ended). */
@@ -453,6 +469,7 @@ void machine_start_measuring(machine_t *m)
         tlb_reset_stats(c->tlb);
         mmu_reset_stats(c->walker);
     }
+    memsys_reset_stats(m);
 }
 
 /* The end of the region of interest: freeze the counters and run on functionally. */
@@ -509,7 +526,14 @@ void emu_run(emu_t *m, uint64_t max_insns, emu_result_t *res)
         uint64_t chunk = max_insns ? max_insns - done : 0;
         if (!m->timed && m->ff_insns && (!chunk || m->ff_insns - done < chunk))
             chunk = m->ff_insns - done;
+        if (UNLIKELY(m->obs_fn)) {
+            uint64_t hard = chunk;
+            chunk = machine_obs_chunk(m, done, chunk);
+            /* The observer's chunk ends at a block boundary (a block has at most 64 instructions). */
+            c->soft_limit = chunk != hard && (!hard || hard - chunk >= 64);
+        }
         done += cpu_run(c, chunk);
+        c->soft_limit = 0;
         m->run_insns = done;
         cpu_tlb_sync(c); /* the counters may be read next */
         if (m->stop)
@@ -525,6 +549,8 @@ void emu_run(emu_t *m, uint64_t max_insns, emu_result_t *res)
             m->result.code = 0;
             m->result.status = EMU_EXIT_LIMIT;
         }
+        if (UNLIKELY(m->obs_fn) && !m->stop && done >= m->obs_next)
+            machine_observe(m); /* the visualizer, between chunks (emu/snapshot.c) */
     }
     m->st.exit_code = (uint64_t)m->result.status;
     *res = m->result;
@@ -571,7 +597,9 @@ void emu_print_summary(emu_t *m, double host_seconds, FILE *f)
                     (unsigned long long)walks, (unsigned long long)wcy, walks ? (double)wcy / (double)walks : 0.0,
                     (unsigned long long)loads, (unsigned long long)pwch);
 #undef V
+            memsys_print_cpu(m, i, f);
         }
+        memsys_print(m, f);
     }
     if (m->fs) {
         uint64_t ints = 0, timers = 0, ipis = 0;
@@ -615,6 +643,7 @@ void emu_list_counters(FILE *f)
     MMU_COUNTERS(X)
 #undef X
     fprintf(f, "%-28s %s\n", "cpuN.pte_loads.nodeK", "Paging-structure entries loaded from NUMA node K");
+    memsys_list_counters(f); /* --timing=full only */
 #define X(name, desc) fprintf(f, "se.%-25s %s\n", #name, desc);
     SE_COUNTERS(X)
 #undef X

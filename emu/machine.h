@@ -67,11 +67,24 @@ struct machine {
     uint64_t run_insns;       /* instructions retired by emu_run, fast-forward included */
     uint8_t class_cycles[8];  /* base cycles per instruction class (emu/timing.h) */
 
+    /* --timing=full: the caches and DRAM controllers (emu/memsys.h); NULL otherwise. */
+    struct memsys *mem;
+
     /* Port I/O hooks (see machine_io_in_fn), NULL until a device model installs them. */
     machine_io_in_fn io_in;
     machine_io_out_fn io_out;
     void *io_arg;
     uint64_t io_unclaimed;    /* port accesses nothing claimed (reads gave all ones) */
+
+    /* The observer (emu_set_observer, emu/snapshot.c): called between chunks once run_insns reaches
+     * obs_next. Frame heat: one counter per frame bumped by every translation-cache fill, and one bit
+     * per 2 MiB of frames saying some counter there is non-zero; NULL while no snapshot exists. */
+    emu_observer_fn obs_fn;
+    void *obs_arg;
+    uint64_t obs_every, obs_next;
+    uint32_t *heat;
+    uint64_t *heat_touched;
+    uint8_t *heat_base;       /* dram_base() */
 
     struct {
 #define X(name, desc) uint64_t name;
@@ -96,6 +109,25 @@ void machine_fail(machine_t *m, const char *fmt, ...) __attribute__((format(prin
 void machine_marker(machine_t *m, int code);
 /* The fast-forward has ended: switch every CPU to the measured timing mode, reset the counters. */
 void machine_start_measuring(machine_t *m);
+
+/* The observer: the size of the next chunk of a run that has done `done` instructions (chunk 0: no
+ * limit), and the call itself (emu/snapshot.c). */
+static inline uint64_t machine_obs_chunk(const machine_t *m, uint64_t done, uint64_t chunk)
+{
+    uint64_t left = m->obs_next > done ? m->obs_next - done : 1;
+    return !chunk || left < chunk ? left : chunk;
+}
+void machine_observe(machine_t *m);
+void machine_heat_free(machine_t *m);
+/* A translation-cache fill of the frame holding host address h (heat on). */
+static inline void machine_heat(machine_t *m, const uint8_t *h)
+{
+    uint64_t f = (uint64_t)(h - m->heat_base) >> 12;
+    if (f < m->nr_frames) {
+        m->heat[f]++;
+        m->heat_touched[f >> 15] |= 1ull << ((f >> 9) & 63);
+    }
+}
 
 /* Frame code bits. */
 static inline int machine_frame_has_code(const machine_t *m, uint64_t pa)

@@ -41,4 +41,9 @@ int se_page_fault(cpu_t *c, uint64_t va, uint32_t err);
  * instruction. */
 void se_exception(cpu_t *c, int vector, uint32_t err, uint64_t addr);
 
+/* What each frame is (the visualizer, emu/snapshot.c): state[] and aux[] get one byte per frame of
+ * [0, m->nr_frames) in the numbering of enum emu_snap_state (emu/emu.h). */
+void se_frame_states(machine_t *m, uint8_t *state, uint8_t *aux);
+uint64_t se_frames_free(const machine_t *m);
+
 #endif

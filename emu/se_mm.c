@@ -1538,7 +1538,15 @@ int se_mm_init(se_proc_t *se, char *err, size_t errlen)
     }
     memset(se->frame_used, 0xff, words * sizeof(uint64_t));
     se->frames_free = 0;
-    for (int n = 0; n < dram_nr_nodes(se->dram); n++) {
+    /* se.mem_node = N: the nodes below N give no frames, so the program's memory (page tables
+     * included) comes from node N first (a placement for NUMA experiments until SE mode has
+     * set_mempolicy; docs/SE.md). */
+    int first_node = se->m ? (int)config_get(&se->m->cfg, CFG_se_mem_node) : 0;
+    if (first_node >= dram_nr_nodes(se->dram)) {
+        snprintf(err, errlen, "se.mem_node = %d, but the machine has %d nodes", first_node, dram_nr_nodes(se->dram));
+        return -1;
+    }
+    for (int n = first_node; n < dram_nr_nodes(se->dram); n++) {
         uint64_t b = dram_node_base(se->dram, n) >> 12, s = dram_node_size(se->dram, n) >> 12;
         for (uint64_t f = b; f < b + s; f++) {
             if (f == 0)
@@ -1705,3 +1713,77 @@ int se_page_fault(cpu_t *c, uint64_t va, uint32_t err)
         se_out_of_memory(se, c);
     return r;
 }
+
+/* ---- what each frame is, for the visualizer (emu/snapshot.c) ------------------------------------- */
+
+/* Mark the frames of one leaf (present, or PROT_NONE keeping its frames) by the VMA that maps va. */
+static void classify_leaf(se_proc_t *se, uint64_t va, uint64_t e, uint64_t size, uint8_t *state, uint8_t *aux)
+{
+    se_vma_t *v = se_find_vma(se, va);
+    uint8_t st = v && v->file ? EMU_SNAP_FILE : EMU_SNAP_ANON;
+    uint64_t f0 = leaf_pa(e, size) >> 12;
+    for (uint64_t f = f0; f < f0 + (size >> 12) && f < se->nr_frames; f++) {
+        state[f] = st;
+        aux[f] = 0;
+    }
+}
+
+static void classify_table(se_proc_t *se, uint64_t table, int level, uint64_t va_base, uint8_t *state, uint8_t *aux)
+{
+    uint64_t tf = table >> 12;
+    if (tf >= se->nr_frames)
+        return;
+    state[tf] = EMU_SNAP_PAGE_TABLE;
+    aux[tf] = (uint8_t)level;
+    const uint64_t *t = host64(se, table);
+    int shift = 12 + 9 * (level - 1);
+    for (int i = 0; i < 512; i++) {
+        uint64_t e = t[i];
+        if (!(e & PTE_P) && !(e & PTE_SW_PROTNONE))
+            continue;
+        uint64_t va = va_base + ((uint64_t)i << shift);
+        if (level > 1 && !huge_leaf(e, shift) && (e & PTE_P))
+            classify_table(se, e & PTE_ADDR_MASK, level - 1, va, state, aux);
+        else if (level == 1 || huge_leaf(e, shift))
+            classify_leaf(se, va, e, 1ull << shift, state, aux);
+    }
+}
+
+/* Fill state[] and aux[] (one byte each per frame of [0, nr_frames), enum emu_snap_state numbering)
+ * with what the SE kernel uses each frame for: free frames; paging structures (aux: level 1 = PT ...
+ * 5 = PML5) including the tables deposited for THPs; user data mapped by an anonymous VMA (anon) or
+ * a file mapping such as the program image (file); frame 0 reserved; anything else allocated is
+ * kernel. Cost: the frame bitmap plus one walk of the page tables. */
+void se_frame_states(machine_t *m, uint8_t *state, uint8_t *aux)
+{
+    se_proc_t *se = m->se;
+    if (!se)
+        return;
+    uint64_t n = se->nr_frames;
+    for (uint64_t w = 0; w < (n + 63) / 64; w++) {
+        uint64_t bits = se->frame_used[w];
+        uint64_t lo = w * 64, hi = lo + 64 < n ? lo + 64 : n;
+        if (bits == 0 || bits == ~0ull) {
+            memset(state + lo, bits ? EMU_SNAP_KERNEL : EMU_SNAP_FREE, hi - lo);
+        } else {
+            for (uint64_t f = lo; f < hi; f++)
+                state[f] = frame_is_used(se, f) ? EMU_SNAP_KERNEL : EMU_SNAP_FREE;
+        }
+        memset(aux + lo, 0, hi - lo);
+    }
+    /* Frames that are not RAM (holes between nodes) are marked used in the bitmap: leave them to the
+     * caller, which knows the nodes. */
+    if (n)
+        state[0] = EMU_SNAP_RESERVED;
+    for (size_t i = 0; i < se->nr_deposit; i++) {
+        uint64_t f = se->thp_deposit[i] >> 12;
+        if (f < n) {
+            state[f] = EMU_SNAP_PAGE_TABLE;
+            aux[f] = 1;
+        }
+    }
+    if (se->cr3)
+        classify_table(se, se->cr3, se->levels, 0, state, aux);
+}
+
+uint64_t se_frames_free(const machine_t *m) { return m->se ? m->se->frames_free : 0; }

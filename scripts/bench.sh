@@ -60,6 +60,7 @@ load_before=$(loadavg)
 json_items=""
 table=""
 table2=""
+table3=""
 for prog in "$@"; do
     name=$(basename "$prog")
     echo "bench: $name" >&2
@@ -99,11 +100,13 @@ for prog in "$@"; do
         cols="$cols emu"
         set -- "$@" -n emu-tlb "$emu run --mode=se -q --timing=tlb --stats=$out/$name.stats-tlb.json -- $prog"
         cols="$cols emu_tlb"
+        set -- "$@" -n emu-full "$emu run --mode=se -q --timing=full --stats=$out/$name.stats-full.json -- $prog"
+        cols="$cols emu_full"
     fi
     hf=$out/$name.hyperfine.json
     hyperfine -N --style basic --runs "$runs" --warmup 1 --export-json "$hf" "$@" >&2
 
-    t_native=null t_qemu=null t_valgrind=null t_cachegrind=null t_emu=null t_emu_tlb=null
+    t_native=null t_qemu=null t_valgrind=null t_cachegrind=null t_emu=null t_emu_tlb=null t_emu_full=null
     # shellcheck disable=SC2046 # one word per median
     set -- $(medians "$hf")
     for c in $cols; do
@@ -122,6 +125,12 @@ for prog in "$@"; do
     # translation timing: overhead over --timing=off in %, and emu tlb's time over cachegrind's
     ovh=$(awk -v a="$t_emu_tlb" -v b="$t_emu" 'BEGIN { if (a == "null" || b == "null" || b + 0 == 0) print "null"; else printf "%.1f\n", (a / b - 1) * 100 }')
     r_cg=$(div "$t_emu_tlb" "$t_cachegrind")
+    m_emu_full=$(mips "$insns" "$t_emu_full")
+    r_full_cg=$(div "$t_emu_full" "$t_cachegrind")
+    table3="$table3$(printf '%-9s %13s | %8s %8s | %8s %8s | %8s %8s | %9s' "$name" "$(show "$insns" %d)" \
+        "$(show "$t_emu_full" %.4f)" "$(show "$m_emu_full" %.0f)" "$(show "$t_cachegrind" %.4f)" \
+        "$(show "$m_cachegrind" %.0f)" "$(show "$t_native" %.4f)" "$(show "$m_native" %.0f)" "$(show "$r_full_cg" %.2fx)")
+"
     walks=null
     if [ -f "$out/$name.stats-tlb.json" ]; then
         walks=$(sed -n 's/.*"cpu0\.walks"[[:space:]]*:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$out/$name.stats-tlb.json" | head -n 1)
@@ -146,10 +155,11 @@ for prog in "$@"; do
       "emu_slowdown_vs_native": %s, "emu_slowdown_vs_qemu": %s, "emu_slowdown_vs_valgrind": %s,
       "cachegrind": {"seconds": %s, "mips": %s},
       "emu_timing_tlb": {"seconds": %s, "mips": %s, "walks": %s},
-      "timing_tlb_overhead_percent": %s, "emu_timing_tlb_vs_cachegrind": %s}' \
+      "timing_tlb_overhead_percent": %s, "emu_timing_tlb_vs_cachegrind": %s,
+      "emu_timing_full": {"seconds": %s, "mips": %s}, "emu_timing_full_vs_cachegrind": %s}' \
         "$name" "$insns" "$runs" "$t_native" "$m_native" "$t_qemu" "$m_qemu" "$t_valgrind" "$m_valgrind" \
         "$t_emu" "$m_emu" "$r_native" "$r_qemu" "$r_valgrind" "$t_cachegrind" "$m_cachegrind" \
-        "$t_emu_tlb" "$m_emu_tlb" "$walks" "$ovh" "$r_cg")
+        "$t_emu_tlb" "$m_emu_tlb" "$walks" "$ovh" "$r_cg" "$t_emu_full" "$m_emu_full" "$r_full_cg")
     json_items="$json_items${json_items:+,
     }$item"
 done
@@ -174,5 +184,27 @@ printf '%-9s %13s %11s | %17s | %17s | %8s | %17s | %s\n' "" "" "" "emu timing=o
 printf '%-9s %13s %11s | %8s %8s | %8s %8s | %8s | %8s %8s | %9s\n' program instructions "page walks" \
     s MIPS s MIPS overhead s MIPS "/ cg time"
 printf '%s' "$table2"
+echo
+echo "full timing: emu --timing=full (caches, MESI, DRAM) against cachegrind (issue 5 goal: >= 50 MIPS on compute)"
+printf '%-9s %13s | %17s | %17s | %17s | %s\n' "" "" "emu timing=full" "cachegrind" "native" "emu full"
+printf '%-9s %13s | %8s %8s | %8s %8s | %8s %8s | %9s\n' program instructions s MIPS s MIPS s MIPS "/ cg time"
+printf '%s' "$table3"
+# The visualizer (docs/UI.md): the same run with headless snapshots (a PNG every N instructions; each is
+# also what a window refresh costs) and with the heat export, as time ratios against the run without UI
+# (issue 8's goal: at most 10% slower at the default refresh).
+ui_every=${BENCH_UI_EVERY:-50000000}
+ui_prog=$1
+for p in "$@"; do case $p in */memory) ui_prog=$p ;; esac; done
+ui_dir=$out/ui-snaps
+rm -rf "$ui_dir"
+hyperfine -N --style basic --runs "$runs" --warmup 1 --export-json "$out/ui.hyperfine.json" \
+    -n no-ui "$emu run -q --timing=tlb -- $ui_prog" \
+    -n snapshots "$emu run -q --timing=tlb --snapshot-every=$ui_every --snapshot-dir=$ui_dir -- $ui_prog" \
+    -n heat-export "$emu run -q --timing=tlb --heat-export=$out/ui-heat.txt --ui-interval=$ui_every -- $ui_prog" >&2
+ui_t=$(grep '"median"' "$out/ui.hyperfine.json" | sed 's/.*: *\([0-9.eE+-]*\).*/\1/' | tr '\n' ' ')
+ui_n=$(ls "$ui_dir" 2> /dev/null | wc -l)
+echo
+echo "visualizer: $(basename "$ui_prog") --timing=tlb, a PNG snapshot every $ui_every instructions ($ui_n pictures)"
+echo "$ui_t" | awk '{ printf "  no UI %.4f s; snapshots %.4f s (x%.3f, %+.1f%%); heat export %.4f s (x%.3f, %+.1f%%)\n", $1, $2, $2 / $1, ($2 / $1 - 1) * 100, $3, $3 / $1, ($3 / $1 - 1) * 100 }'
 echo "host: $host_cpu, $host_cpus CPUs; load average $load_before before, $load_after after (other work skews the figures)"
 echo "(results: $out/results.json)"

@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="build-essential pkg-config libelf-dev libcapstone-dev zlib1g-dev liblzma-dev \
 libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core libinih-dev musl-tools csmith libcsmith-dev \
-valgrind qemu-user cpio libcmocka-dev hyperfine clang libclang-rt-14-dev"
+valgrind qemu-user cpio libcmocka-dev hyperfine clang libclang-rt-14-dev xvfb x11-apps xdotool"
 
 missing=""
 for p in $PACKAGES; do

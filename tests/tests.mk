@@ -10,6 +10,8 @@
 #                 checked against the model (miss ratios, huge pages, 5-level walks, fast-forward, ROI)
 #   test-fs       full-system mode: tiny kernels of tests/fs/kernels.S (console, calls, timer, IPIs, mailbox,
 #                 guests that go wrong) and the guest kernel's --kernel-tests on 1-8 sockets, 4 and 5 levels
+#   test-ui       the visualizer: headless PNG snapshots and heat export, same counters with and without
+#                 it, and under Xvfb the window (xwd screenshot checked, quit by xdotool and by a hook)
 #   test-census   docs/OPCODES.md matches the decoder; every instruction of every test binary decodes to
 #                 capstone's length and an implemented handler (tests/census/)
 #   test-asan     the ASan build and the unit, differential, CLI and timing suites under it
@@ -38,13 +40,13 @@ DIFF_EMU_TIMEOUT ?= 120
 DIFF_FILTER      ?=
 DIFF_FLAGS      = --timeout $(DIFF_TIMEOUT) --emu-timeout $(DIFF_EMU_TIMEOUT) $(if $(DIFF_FILTER),--filter '$(DIFF_FILTER)')
 
-TEST_SUITES := unit diff csmith cli timing fs census asan-unit asan-diff asan-cli asan-timing asan-fs
+TEST_SUITES := unit diff csmith cli timing fs census ui asan-unit asan-diff asan-cli asan-timing asan-fs
 
 # Sub-makes build in parallel unless the user already chose a -j (then the jobserver is shared).
 NPROC     := $(shell nproc 2>/dev/null || echo 2)
 TEST_JOBS  = $(if $(filter -j%,$(MAKEFLAGS))$(findstring jobserver,$(MAKEFLAGS)),,-j$(NPROC))
 
-.PHONY: test test-unit test-diff test-csmith test-cli test-timing test-fs test-fs-fuzz test-census test-asan test-long test-progs-opt \
+.PHONY: test-ui test test-unit test-diff test-csmith test-cli test-timing test-fs test-fs-fuzz test-census test-asan test-long test-progs-opt \
         test-csmith-long test-csmith-asan fuzz bench test-build census fuzz-decoder test-fuzz-decoder
 
 # --- the whole run ---------------------------------------------------------------------------------
@@ -58,6 +60,7 @@ test: $(DEPS_STAMP) $(EMU)
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-timing TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-fs TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-census TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
+	@$(MAKE) --no-print-directory $(TEST_JOBS) test-ui TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-asan TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@tests/scripts/summary.sh $(TEST_RESULTS) $(TEST_SUITES)
 
@@ -345,3 +348,7 @@ test-build: $(EMU) $(UNIT_BINS) $(TEST_BUILD)/diff/test_diff $(TEST_BUILD)/cli/t
             $(TEST_BUILD)/cli/cliprog-static $(TEST_BUILD)/cli/cliprog-dynamic \
             $(TEST_BUILD)/timing/test_timing $(TEST_BUILD)/timing/tlbprog \
             $(TEST_BUILD)/fs/test_fs $(FS_KERNEL_ELFS) $(TEST_BUILD)/census/test_census $(TEST_BUILD)/census/test_coverage $(COVERAGE_BINS)
+
+# --- the visualizer (docs/UI.md) ----------------------------------------------------------------------
+test-ui: $(EMU) $(BUILD)/progs/heap
+	@$(RUN_SUITE) $(SUITE_PREFIX)ui tests/ui/test_ui.sh $(EMU) $(BUILD)/progs/heap $(TEST_BUILD)/ui/work

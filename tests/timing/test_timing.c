@@ -365,17 +365,17 @@ static void test_roi(void **state)
                  (unsigned long long)begins);
 }
 
-/* (f) Refusals: --timing=full (not implemented) and a TLB geometry that cannot be built. */
+/* (f) Refusals: a cache geometry and a TLB geometry that cannot be built. */
 static void test_refusals(void **state)
 {
     (void)state;
     emu_run_t full, geo;
-    run_emu(&full, "--timing=full", "--", "loop", "10", NULL);
+    run_emu(&full, "--timing=full", "--set", "cache.line_size=48", "--", "loop", "10", NULL);
     assert_int_equal(full.r.status, 125);
     assert_int_equal(full.r.out_len, 0);
     assert_null(full.json);
     assert_non_null(strstr(full.r.err, "emu:"));
-    assert_non_null(strstr(full.r.err, "full"));
+    assert_non_null(strstr(full.r.err, "cache."));
     run_emu(&geo, "--timing=tlb", "--set", "tlb.dtlb_4k_ways=3", "--", "loop", "10", NULL);
     assert_int_equal(geo.r.status, 125);
     assert_int_equal(geo.r.out_len, 0);
@@ -385,6 +385,183 @@ static void test_refusals(void **state)
     assert_non_null(strstr(geo.r.err, "dtlb_4k"));
     run_free(&full);
     run_free(&geo);
+}
+
+/* ---- --timing=full: the memory hierarchy ------------------------------------------------------- */
+
+/* Memory cycles of a run: everything the caches and DRAM charged to data and fetch accesses. */
+static uint64_t mem_cycles(const emu_run_t *r)
+{
+    return stat_of(r, "cpu0.cache_cycles") + stat_of(r, "cpu0.dram_local_cycles") +
+           stat_of(r, "cpu0.dram_remote_cycles") + stat_of(r, "cpu0.coherence_cycles");
+}
+
+/* The unloaded DRAM latency `emu info` prints for the configuration ("row hit H, miss M, conflict
+ * C cycles"): outcome 0 hit, 1 miss, 2 conflict. */
+static double info_dram_latency(const char *const *sets, int outcome)
+{
+    char *argv[64];
+    int n = 0;
+    argv[n++] = (char *)emu;
+    argv[n++] = "info";
+    for (int i = 0; sets[i]; i++)
+        argv[n++] = (char *)sets[i];
+    argv[n] = NULL;
+    struct run_result r;
+    proc_run(&r, argv, NULL, NULL, scratch, TIMEOUT);
+    const char *p = strstr(r.out ? r.out : "", "row hit ");
+    unsigned v[3] = {0, 0, 0};
+    if (!p || sscanf(p, "row hit %u, miss %u, conflict %u", &v[0], &v[1], &v[2]) != 3)
+        fail_msg("emu info prints no DRAM idle latency:\n%s", r.out ? r.out : "");
+    run_result_free(&r);
+    return v[outcome];
+}
+
+/* The memory cycles per load of the pointer chase over kib KiB: the difference of two runs that
+ * differ only by the number of measured loads. sets: emu options (NULL-terminated, up to 24). */
+static double chase_latency(const char *const *sets, unsigned kib, emu_run_t *keep)
+{
+    const unsigned it1 = 4000, it2 = 12000;
+    char k[32], a[32], b[32];
+    snprintf(k, sizeof(k), "%u", kib);
+    snprintf(a, sizeof(a), "%u", it1);
+    snprintf(b, sizeof(b), "%u", it2);
+    const char *argv[2][40];
+    emu_run_t r[2];
+    for (int x = 0; x < 2; x++) {
+        int n = 0;
+        argv[x][n++] = "--timing=full";
+        for (int i = 0; sets[i]; i++)
+            argv[x][n++] = sets[i];
+        argv[x][n++] = "--";
+        argv[x][n++] = "chase";
+        argv[x][n++] = k;
+        argv[x][n++] = x ? b : a;
+        while (n < 40)
+            argv[x][n++] = NULL;
+        const char *const *v = argv[x];
+        run_emu(&r[x], v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13],
+                v[14], v[15], v[16], v[17], v[18], v[19], v[20], v[21], v[22], v[23], v[24], v[25], v[26], v[27],
+                v[28], v[29], v[30], NULL);
+        assert_ok(&r[x]);
+    }
+    /* Translation must stay out of the measurement: 2 MiB pages, no walks in the measured loads. */
+    if (stat_of(&r[1], "cpu0.walks") != stat_of(&r[0], "cpu0.walks"))
+        fail_msg("the measured loads walked the page tables (%llu vs %llu walks)",
+                 (unsigned long long)stat_of(&r[1], "cpu0.walks"), (unsigned long long)stat_of(&r[0], "cpu0.walks"));
+    double lat = (double)(mem_cycles(&r[1]) - mem_cycles(&r[0])) / (double)(it2 - it1);
+    if (keep)
+        *keep = r[1];
+    else
+        run_free(&r[1]);
+    run_free(&r[0]);
+    return lat;
+}
+
+static void check_plateau(const char *what, double expected, double measured)
+{
+    log_value(what, expected, measured);
+    if (measured < expected * 0.95 || measured > expected * 1.05)
+        fail_msg("%s: %.2f cycles per load, expected %.2f (within 5%%)", what, measured, expected);
+}
+
+/* (g) The latency staircase: a pointer chase (one random cycle through every line, so an LRU cache
+ * smaller than the working set never hits) over working sets of half of each level and 4x the LLC
+ * costs, per load, the latency the configuration gives that level: L1D, L2, LLC, and LLC plus the
+ * DRAM's unloaded row-miss latency (closed page and no refresh make every DRAM access a row miss). */
+static void staircase(const char *preset, const unsigned kib[4], const double lat[3], const char *mem)
+{
+    char cfg[64], memset_[64];
+    snprintf(cfg, sizeof(cfg), "--config=%s", preset);
+    snprintf(memset_, sizeof(memset_), "machine.mem_per_node=%s", mem);
+    const char *sets[] = {cfg, "--set", memset_, "--set", "dram.page_policy=closed", "--set", "dram.refresh=off", NULL};
+    double dram = info_dram_latency(sets, 1);
+    double expect[4] = {lat[0], lat[1], lat[2], lat[2] + dram};
+    const char *names[4] = {"L1D", "L2", "LLC", "DRAM"};
+    for (int l = 0; l < 4; l++) {
+        char what[96];
+        snprintf(what, sizeof(what), "%s: chase over %u KiB (%s)", preset, kib[l], names[l]);
+        check_plateau(what, expect[l], chase_latency(sets, kib[l], NULL));
+    }
+}
+
+static void test_staircase_tiny(void **state)
+{
+    (void)state;
+    /* tiny: L1D 16 KiB (4 cycles), L2 128 KiB (14), LLC 512 KiB (60). */
+    staircase("tiny", (const unsigned[]){8, 64, 256, 2048}, (const double[]){4, 14, 60}, "64M");
+}
+
+static void test_staircase_desktop(void **state)
+{
+    (void)state;
+    /* desktop: L1D 32 KiB (4), L2 256 KiB (12), inclusive L3 12 MiB (42). */
+    staircase("desktop", (const unsigned[]){16, 128, 6144, 49152}, (const double[]){4, 12, 42}, "256M");
+}
+
+/* (h) Remote memory: the same chase with the program's frames on node 1 (se.mem_node=1) of the
+ * two-socket server costs the configured extra NUMA latency (55 ns at 2.5 GHz) more per DRAM
+ * access; DRAM requests are all remote there and all local on node 0. Small caches keep it fast. */
+static void test_remote_node(void **state)
+{
+    (void)state;
+    const char *base[] = {"--config=skylake-2s", "--set", "cache.l2_size=128K", "--set", "cache.llc_size=512K",
+                          "--set", "cache.llc_ways=8", "--set", "dram.page_policy=closed", "--set", "dram.refresh=off",
+                          NULL, NULL, NULL};
+    double dram = info_dram_latency(base, 1);
+    emu_run_t loc, rem;
+    double l = chase_latency(base, 4096, &loc);
+    base[11] = "--set";
+    base[12] = "se.mem_node=1";
+    double r = chase_latency(base, 4096, &rem);
+    check_plateau("skylake-2s: chase over 4 MiB on the local node", 60 + dram, l);
+    check_plateau("skylake-2s: chase over 4 MiB on the remote node", 60 + dram + 55 * 2.5, r);
+    check_plateau("skylake-2s: remote - local, per load", 55 * 2.5, r - l);
+    assert_int_equal(stat_of(&loc, "dram.remote_accesses"), 0);
+    assert_true(stat_of(&loc, "dram.local_accesses") > 0);
+    assert_int_equal(stat_of(&rem, "dram.local_accesses"), 0);
+    assert_true(stat_of(&rem, "node1.dram.reads") > 0);
+    assert_int_equal(stat_of(&rem, "node0.dram.reads"), 0);
+    run_free(&loc);
+    run_free(&rem);
+}
+
+/* (i) Full timing: deterministic (identical JSON twice, also in open-page mode with refresh), and
+ * invisible to the program (same output and instructions as --timing=off); every cache and DRAM
+ * counter the issue names is in the JSON. */
+static void test_full_deterministic(void **state)
+{
+    (void)state;
+    emu_run_t a, b, off;
+    run_emu(&a, "--timing=full", "--config=skylake-2s", "--", "chase", "8192", "20000", NULL);
+    run_emu(&b, "--timing=full", "--config=skylake-2s", "--", "chase", "8192", "20000", NULL);
+    run_emu(&off, "--timing=off", "--config=skylake-2s", "--", "chase", "8192", "20000", NULL);
+    assert_ok(&a);
+    assert_ok(&b);
+    assert_ok(&off);
+    assert_string_equal(a.json, b.json);
+    assert_string_equal(a.r.out, off.r.out);
+    assert_int_equal(stat_of(&a, "sim.instructions"), stat_of(&off, "sim.instructions"));
+    const char *names[] = {"cpu0.l1d.hits", "cpu0.l1d.misses", "cpu0.l1i.hits", "cpu0.l1i.misses", "cpu0.l2.hits",
+                           "cpu0.l2.misses", "socket0.llc.hits", "socket0.llc.misses", "node0.dram.reads",
+                           "node0.dram.writes", "node0.dram.row_hits", "node0.dram.row_misses",
+                           "node0.dram.row_conflicts", "dram.local_accesses", "dram.remote_accesses",
+                           "dram.local_latency_avg", "dram.remote_latency_avg", "node0.dram.bandwidth_mbs",
+                           "cpu0.cache_cycles", "cpu0.dram_local_cycles", "cpu0.dram_remote_cycles",
+                           "cpu0.coherence_cycles"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        (void)stat_of(&a, names[i]);
+    assert_true(stat_of(&a, "node0.dram.reads") > 0);
+    assert_true(stat_of(&a, "cpu0.l1i.hits") > 0);
+    /* cpu0.cycles is the sum of its parts. */
+    uint64_t parts = stat_of(&a, "cpu0.base_cycles") + stat_of(&a, "cpu0.tlb.cycles") + stat_of(&a, "cpu0.walk_cycles") +
+                     mem_cycles(&a);
+    assert_int_equal(stat_of(&a, "cpu0.cycles"), parts);
+    /* No cache counter appears without --timing=full. */
+    assert_null(strstr(off.json, "l1d"));
+    run_free(&a);
+    run_free(&b);
+    run_free(&off);
 }
 
 int main(int argc, char **argv)
@@ -419,6 +596,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_fast_forward_n),
         cmocka_unit_test(test_roi),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_staircase_tiny),
+        cmocka_unit_test(test_staircase_desktop),
+        cmocka_unit_test(test_remote_node),
+        cmocka_unit_test(test_full_deterministic),
     };
     int rc = cmocka_run_group_tests_name("timing", tests, NULL, NULL);
     remove_flat_dir(scratch);

@@ -13,6 +13,13 @@
  *                       sim.instructions under --fast-forward=roi)
  *   hugetlb1g           a MAP_HUGETLB | MAP_HUGE_1GB mapping touched every 16 MiB (emu only: a
  *                       Linux host without a 1 GiB pool refuses the mapping; prints "no pool")
+ *   chase KIB ITERS     the memory-hierarchy pointer chase (--timing=full): a KIB KiB buffer, 2 MiB
+ *                       aligned with madvise(MADV_HUGEPAGE) (so translation stays out of the way),
+ *                       one pointer per 64-byte line linked in one random cycle (Sattolo's
+ *                       shuffle, fixed-seed LCG); one warm-up pass over the cycle, then ITERS
+ *                       dependent loads p = *p. Two runs with different ITERS differ only by the
+ *                       measured loads, whose memory cycles per load are the latency of the level
+ *                       that holds the working set. Prints a checksum of where the chase ended.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -103,8 +110,45 @@ static int hugetlb1g(void)
     return 0;
 }
 
+static int chase(unsigned long kib, unsigned long iters)
+{
+    unsigned long bytes = kib << 10, n = bytes / 64, span = (bytes + HP - 1) & ~(HP - 1);
+    char *raw = mmap(NULL, span + HP, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED || n < 2)
+        return 1;
+    char *buf = (char *)(((uintptr_t)raw + HP - 1) & ~(HP - 1));
+    madvise(buf, span, MADV_HUGEPAGE);
+    unsigned *perm = malloc(n * sizeof(unsigned));
+    if (!perm)
+        return 1;
+    for (unsigned long i = 0; i < n; i++)
+        perm[i] = (unsigned)i;
+    uint64_t x = 12345;
+    for (unsigned long i = n - 1; i > 0; i--) { /* Sattolo: one cycle through every line */
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        unsigned long j = (unsigned long)((x >> 33) % i);
+        unsigned t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+    for (unsigned long i = 0; i < n; i++)
+        *(void **)(buf + (unsigned long)perm[i] * 64) = buf + (unsigned long)perm[(i + 1) % n] * 64;
+    free(perm);
+    void **p = (void **)buf;
+    for (unsigned long i = 0; i < n; i++) /* warm-up: the caches hold what they can of the cycle */
+        p = *p;
+    EMU_ROI_BEGIN();
+    for (unsigned long i = 0; i < iters; i++)
+        p = *(void **)p;
+    EMU_ROI_END();
+    printf("chase end %lu\n", (unsigned long)((char *)p - buf) / 64);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 4 && !strcmp(argv[1], "chase"))
+        return chase(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0));
     if (argc >= 4 && !strcmp(argv[1], "random"))
         return random_pages(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0));
     if (argc >= 5 && !strcmp(argv[1], "sweep"))
@@ -113,6 +157,6 @@ int main(int argc, char **argv)
         return loop(strtoul(argv[2], NULL, 0));
     if (argc >= 2 && !strcmp(argv[1], "hugetlb1g"))
         return hugetlb1g();
-    fprintf(stderr, "usage: %s random N ITERS | sweep MIB PASSES huge|plain | loop N | hugetlb1g\n", argv[0]);
+    fprintf(stderr, "usage: %s random N ITERS | sweep MIB PASSES huge|plain | loop N | hugetlb1g | chase KIB ITERS\n", argv[0]);
     return 2;
 }
