@@ -77,6 +77,8 @@ static void usage_run(FILE *f)
             "  -v, --verbose           show the kernel log on standard error\n"
             "  --kernel-log=FILE       write the kernel log to FILE\n"
             "  --reports-dir=DIR       write the guest's reports to DIR/NAME (default: standard output)\n"
+            "  --report                print the last version of each report when the run ends, instead\n"
+            "                          of each as the guest makes it (--stats-dir also gets them as files)\n"
             "  --disk=FILE             back the block device with FILE\n"
             "  -q, --quiet             no summary at exit\n"
             "\n"
@@ -280,6 +282,7 @@ static int cmd_run(int argc, char **argv)
         {"kernel-tests", no_argument, 0, OPT_KTESTS},
         {"kernel-log", required_argument, 0, OPT_KLOG},
         {"reports-dir", required_argument, 0, OPT_REPORTS},
+        {"report", no_argument, 0, 'R'},
         {"disk", required_argument, 0, OPT_DISK},
         {"stats-dir", required_argument, 0, OPT_STATSDIR},
         {"ui", no_argument, 0, OPT_UI},
@@ -396,6 +399,7 @@ static int cmd_run(int argc, char **argv)
         case OPT_KTESTS: fso.kernel_tests = 1; fs_only = 1; break;
         case OPT_KLOG: fso.kernel_log = optarg; fs_only = 1; break;
         case OPT_REPORTS: fso.reports_dir = optarg; fs_only = 1; break;
+        case 'R': fso.report_at_end = 1; fs_only = 1; break;
         case OPT_DISK: fso.disk = optarg; fs_only = 1; break;
         case 'v': fso.verbose = 1; break;
         case 'q': quiet = 1; break;
@@ -446,6 +450,7 @@ static int cmd_run(int argc, char **argv)
             goto out;
         }
         fso.stats_path = stats_path;
+        fso.stats_dir = stats_dir;
         status = run_fs(&cfg, &fso, timing, ff_insns, ff_roi, trace_n, max_insns, stats_path, quiet);
         goto out;
     }

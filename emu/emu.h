@@ -71,6 +71,9 @@ typedef struct emu_fs_opts {
     const char *kernel_log;  /* file for the kernel log, or NULL */
     const char *reports_dir; /* folder for the guest's reports, or NULL (standard output) */
     const char *stats_path;  /* --stats file (EMU_CALL_STATS_DUMP writes it), or NULL */
+    const char *stats_dir;   /* --stats-dir: the guest's reports are also written there at the end */
+    int report_at_end;       /* --report: print the last version of each report when the run ends,
+                                instead of each one as the guest makes it */
     int kernel_tests;        /* run the kernel's test table */
     int verbose;             /* the kernel log goes to standard error */
 } emu_fs_opts_t;

@@ -438,6 +438,11 @@ void fs_free(machine_t *m)
         fclose(f->klog);
     annot_free(f->annot);
     blk_free(f->blk);
+    for (int k = 0; k < f->nr_reports; k++) {
+        free(f->reports[k].name);
+        free(f->reports[k].text);
+    }
+    free(f->reports);
     free(f->cpu);
     free(f);
     m->fs = NULL;
@@ -547,6 +552,50 @@ static int name_ok(const char *s)
     return 1;
 }
 
+/* Write a report to DIR/NAME (a temporary name, then renamed). 0 or -1 (reported). */
+static int write_report(const char *dir, const char *name, const char *text, size_t len)
+{
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *fp = fopen(tmp, "w");
+    if (!fp || fwrite(text, 1, len, fp) != len || fclose(fp) != 0 || rename(tmp, path) != 0) {
+        emu_msg("cannot write the guest's report %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void print_report(const char *name, const char *text, size_t len)
+{
+    printf("==> %s <==\n%s", name, text);
+    if (len && text[len - 1] != '\n')
+        putchar('\n');
+}
+
+/* Keep the last version of report name (takes text). */
+static void keep_report(fs_t *f, const char *name, char *text, size_t len)
+{
+    for (int k = 0; k < f->nr_reports; k++)
+        if (strcmp(f->reports[k].name, name) == 0) {
+            free(f->reports[k].text);
+            f->reports[k].text = text;
+            f->reports[k].len = len;
+            return;
+        }
+    struct fs_report *r = realloc(f->reports, (size_t)(f->nr_reports + 1) * sizeof(*r));
+    char *n = strdup(name);
+    if (!r || !n) {
+        free(n);
+        free(text);
+        if (r)
+            f->reports = r;
+        return;
+    }
+    f->reports = r;
+    f->reports[f->nr_reports++] = (struct fs_report){n, text, len};
+}
+
 static int call_report(fs_t *f, const struct emu_call *k)
 {
     char *name = guest_str(f, k->a[0], k->a[1], MAX_NAME), *text = guest_str(f, k->a[2], k->a[3], MAX_TEXT);
@@ -554,24 +603,34 @@ static int call_report(fs_t *f, const struct emu_call *k)
     if (!name || !text || !name_ok(name)) {
         rc = EMU_EINVAL;
     } else if (f->opts.reports_dir) {
-        char path[4096], tmp[4200];
-        snprintf(path, sizeof(path), "%s/%s", f->opts.reports_dir, name);
-        snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-        FILE *fp = fopen(tmp, "w");
-        if (!fp || fwrite(text, 1, k->a[3], fp) != k->a[3] || fclose(fp) != 0 || rename(tmp, path) != 0) {
-            emu_msg("cannot write the guest's report %s: %s", path, strerror(errno));
+        if (write_report(f->opts.reports_dir, name, text, k->a[3]) < 0)
             rc = EMU_EINVAL;
-        }
-    } else {
-        printf("==> %s <==\n%s", name, text);
-        if (k->a[3] && text[k->a[3] - 1] != '\n')
-            putchar('\n');
+    } else if (!f->opts.report_at_end) {
+        print_report(name, text, k->a[3]);
     }
-    if (rc == 0)
+    if (rc == 0) {
         f->st.reports++;
+        if (f->opts.report_at_end || f->opts.stats_dir) {
+            keep_report(f, name, text, k->a[3]);
+            text = NULL;
+        }
+    }
     free(name);
     free(text);
     return rc;
+}
+
+/* The end of the run: --report prints the last version of each report, --stats-dir writes them. */
+static void final_reports(fs_t *f)
+{
+    if (f->opts.stats_dir && f->nr_reports && mkdir(f->opts.stats_dir, 0777) != 0 && errno != EEXIST)
+        emu_msg("cannot create %s: %s", f->opts.stats_dir, strerror(errno));
+    for (int k = 0; k < f->nr_reports; k++) {
+        if (f->opts.report_at_end)
+            print_report(f->reports[k].name, f->reports[k].text, f->reports[k].len);
+        if (f->opts.stats_dir)
+            write_report(f->opts.stats_dir, f->reports[k].name, f->reports[k].text, f->reports[k].len);
+    }
 }
 
 static int call_test(fs_t *f, const struct emu_call *k)
@@ -938,6 +997,7 @@ void fs_run(machine_t *m, uint64_t max_insns)
     }
     f->st.clock = f->now;
     annot_drain(f->annot);
+    final_reports(f);
     if (f->tests_seen) {
         printf("1..%llu\n", (unsigned long long)(f->st.tests_passed + f->st.tests_failed + f->st.tests_skipped));
         printf("# kernel tests: %llu passed, %llu failed, %llu skipped\n", (unsigned long long)f->st.tests_passed,

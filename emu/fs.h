@@ -88,6 +88,13 @@ typedef struct fs {
     int tests_seen;           /* KTAP header printed */
     int pending_stats_reset;  /* STATS_RESET, ROI begin/end: done by the loop between turns */
 
+    /* The last version of each report the guest made, in order of first appearance. */
+    struct fs_report {
+        char *name, *text;
+        size_t len;
+    } *reports;
+    int nr_reports;
+
     annot_t *annot;
     blkdev_t *blk;
     double host_t0;

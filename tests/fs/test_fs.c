@@ -737,6 +737,31 @@ static void check_pagetypeinfo(char *text)
     assert_true(rows > 0);
 }
 
+/* --report prints each report once, at the end; --stats-dir gets them as files. */
+static void kernel_report_at_end(void **state)
+{
+    (void)state;
+    char dir[4096], arg[4200];
+    snprintf(dir, sizeof(dir), "%s/statsdir", work);
+    snprintf(arg, sizeof(arg), "--stats-dir=%s", dir);
+    struct run_result r;
+    run_emu(&r, "run", "--mode=fs", "-q", "--config=tiny", "--report", arg, NULL);
+    assert_int_equal(r.status, 0);
+    const char *b = strstr(r.out, "==> buddyinfo <==\n");
+    assert_non_null(b);
+    assert_null(strstr(b + 1, "==> buddyinfo <=="));
+    run_result_free(&r);
+    char path[4300];
+    snprintf(path, sizeof(path), "%s/meminfo", dir);
+    char *m = slurp(path);
+    assert_non_null(strstr(m, "MemFree:"));
+    free(m);
+    snprintf(path, sizeof(path), "%s/stats.json", dir);
+    m = slurp(path);
+    assert_non_null(strstr(m, "\"fs.reports\""));
+    free(m);
+}
+
 static void kernel_report_formats(void **state)
 {
     (void)state;
@@ -866,6 +891,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(kernel_8_sockets),
         cmocka_unit_test(kernel_determinism),
         cmocka_unit_test(kernel_report_formats),
+        cmocka_unit_test(kernel_report_at_end),
     };
     return cmocka_run_group_tests_name("fs", tests, NULL, NULL);
 }
