@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/replay_cmd.h"
 #include "cli/trace_cmd.h"
 #include "emu/config.h"
 #include "emu/counters.h"
@@ -31,6 +32,7 @@ static void usage_main(FILE *f)
             "  run [OPTIONS] [--] PROGRAM [ARGS...]   run a static x86-64 Linux program\n"
             "  info [--config=F] [--set K=V]          describe the machine (like numactl --hardware)\n"
             "  trace info|dump|convert ...            inspect and convert trace files\n"
+            "  replay [OPTIONS] FILE                  a trace through the models of any configuration\n"
             "  help config                            list every configuration key\n"
             "  help stats                             list every counter of the stats JSON\n"
             "  help presets                           list the built-in configuration presets\n"
@@ -611,6 +613,8 @@ int main(int argc, char **argv)
         return cmd_info(argc - 1, argv + 1);
     if (strcmp(cmd, "trace") == 0)
         return cmd_trace(argc - 1, argv + 1);
+    if (strcmp(cmd, "replay") == 0)
+        return cmd_replay(argc - 1, argv + 1);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage_main(stdout);
         return 0;

@@ -728,3 +728,39 @@ uint64_t cpu_cycles(const cpu_t *c)
     cy += c->mem_cycles[0] + c->mem_cycles[1] + c->mem_cycles[2] + c->mem_cycles[3];
     return cy;
 }
+
+/* ---- replay (emu/replay.c) ------------------------------------------------------------------- */
+
+/* One access of a trace replayed on c: translated through the modelled TLBs and walker as a live
+ * access would be (translate), then, with full timing, through the caches (charge, or the fetch path
+ * for instruction bytes). A fetch also retires one instruction. Returns 0, or -1 when the address
+ * does not translate (the replay's page tables do not map it). */
+int cpu_replay_access(cpu_t *c, uint64_t va, uint32_t size, int kind)
+{
+    enum mmu_access acc = kind == 0 ? MMU_EXEC : kind == 2 ? MMU_WRITE : MMU_READ;
+    if (size == 0)
+        size = 1;
+    uint64_t done = 0;
+    while (done < size) {
+        uint64_t a = va + done;
+        uint64_t n = 0x1000 - (a & 0xfff);
+        if (n > size - done)
+            n = size - done;
+        uint8_t *h = translate(c, a, acc, 0);
+        if (!h)
+            return -1;
+        if (c->timing == CPU_TIMING_FULL) {
+            if (kind == 0)
+                memsys_fetch(c, (uint64_t)(h - dram_base(c->m->dram)), (uint32_t)n);
+            else
+                charge(c, h, n, kind == 2);
+        }
+        done += n;
+    }
+    if (kind == 0) {
+        c->st.instructions++;
+        if (c->timing)
+            c->base_cycles += c->m->class_cycles[0];
+    }
+    return 0;
+}

@@ -391,6 +391,11 @@ uint64_t cpu_cycles(const cpu_t *c);
  * insn_t.imm holds the marker's code. */
 void h_emu_marker(cpu_t *c, const insn_t *i);
 
+/* Replay one access of a trace on c (emu/replay.c): kind 0 fetch (retires one instruction), 1 load,
+ * 2 store; through the modelled TLBs, walker and, with full timing, caches. 0, or -1 when va does not
+ * translate. */
+int cpu_replay_access(cpu_t *c, uint64_t va, uint32_t size, int kind);
+
 /* The complete RFLAGS value (materialises the lazy flags); emu/flags.c. */
 uint64_t cpu_get_rflags(cpu_t *c);
 /* Set RFLAGS (all bits), dropping the lazy state. */

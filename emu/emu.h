@@ -85,6 +85,11 @@ int emu_boot(emu_t *m, const emu_fs_opts_t *o, char *err, size_t errlen);
  * enum emu_frame_state; 0 = unknown, and always 0 in SE mode). */
 void emu_frame_state(emu_t *m, uint64_t pfn, int *state, int *aux, uint64_t *owner);
 
+/* Replay the trace at path on m's CPU 0 (emu/replay.c, docs/TRACE.md): every access through the
+ * modelled TLBs, walker and, with full timing, caches and DRAM; at most max_records records (0: all).
+ * Returns 0 with *res filled, or an exit status with a message in err. */
+int emu_replay(emu_t *m, const char *path, uint64_t max_records, char *err, size_t errlen, emu_result_t *res);
+
 /* Run until the program ends or max_insns instructions retired (0: no limit). */
 void emu_run(emu_t *m, uint64_t max_insns, emu_result_t *res);
 

@@ -265,8 +265,19 @@ static void unknown_option(void **s)
     run_expect(125, NULL, "run", "--mode=se", "-q", "--no-such-option", "--", static_prog, NULL);
 }
 
-/* emu trace: a real program's lackey trace imports, shows and exports; bad traces give one emu: line
- * and status 125. */
+/* A counter of a stats JSON text (fails the test when absent). */
+static uint64_t stat_of(const char *json, const char *name)
+{
+    char key[256];
+    snprintf(key, sizeof(key), "\"%s\": ", name);
+    const char *p = strstr(json, key);
+    if (!p)
+        fail_msg("counter %s is not in the stats", name);
+    return strtoull(p + strlen(key), NULL, 10);
+}
+
+/* emu trace: a real program's lackey trace imports, shows, exports and replays; bad traces give one
+ * emu: line and status 125. */
 static void trace_lackey_round_trip(void **state)
 {
     (void)state;
@@ -333,6 +344,40 @@ static void trace_lackey_round_trip(void **state)
     snprintf(fetches, sizeof(fetches), "  fetch      %ld\n", insns);
     assert_non_null(strstr(r.out, fetches));
     run_result_free(&r);
+
+    /* Replay: the same accesses under other TLBs and DRAM latencies change exactly what they should. */
+    char ja[4200], jb[4200], jc[4200];
+    snprintf(ja, sizeof(ja), "--stats=%s/replay-a.json", work);
+    snprintf(jb, sizeof(jb), "--stats=%s/replay-b.json", work);
+    snprintf(jc, sizeof(jc), "--stats=%s/replay-c.json", work);
+    run_emu(&r, "replay", "-q", "--config=tiny", ja, tr, NULL);
+    assert_int_equal(r.status, 0);
+    run_result_free(&r);
+    run_emu(&r, "replay", "-q", "--config=tiny", "--set", "tlb.dtlb_4k_entries=2", "--set", "tlb.dtlb_4k_ways=2",
+            "--set", "tlb.stlb_entries=0", jb, tr, NULL);
+    assert_int_equal(r.status, 0);
+    run_result_free(&r);
+    run_emu(&r, "replay", "-q", "--config=tiny", "--set", "dram.frontend_ns=200", jc, tr, NULL);
+    assert_int_equal(r.status, 0);
+    run_result_free(&r);
+    char *a = read_file(ja + 8, &len), *b = read_file(jb + 8, &len), *c = read_file(jc + 8, &len);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(c);
+#define ST(j, n) stat_of(j, n)
+    assert_int_equal(ST(a, "cpu0.instructions"), insns); /* one instruction per fetch */
+    assert_int_equal(ST(a, "cpu0.instructions"), ST(b, "cpu0.instructions"));
+    assert_true(ST(b, "cpu0.dtlb.misses") > ST(a, "cpu0.dtlb.misses"));
+    assert_true(ST(b, "cpu0.walks") > ST(a, "cpu0.walks"));
+    assert_int_equal(ST(a, "cpu0.itlb.misses"), ST(b, "cpu0.itlb.misses")); /* the iTLB did not change */
+    assert_int_equal(ST(a, "cpu0.l1d.hits") + ST(a, "cpu0.l1d.misses"), ST(c, "cpu0.l1d.hits") + ST(c, "cpu0.l1d.misses"));
+    assert_int_equal(ST(a, "cpu0.dtlb.misses"), ST(c, "cpu0.dtlb.misses"));
+    assert_int_equal(ST(a, "node0.dram.reads"), ST(c, "node0.dram.reads"));
+    assert_true(ST(c, "cpu0.cycles") > ST(a, "cpu0.cycles"));
+#undef ST
+    free(a);
+    free(b);
+    free(c);
 }
 
 static void trace_bad_files(void **state)
@@ -353,6 +398,19 @@ static void trace_bad_files(void **state)
     assert_int_equal(r.status, 125);
     assert_emu_lines(&r);
     assert_non_null(strstr(r.err, "line 1"));
+    run_result_free(&r);
+    run_emu(&r, "replay", "-q", path_text, NULL);
+    assert_int_equal(r.status, 125);
+    assert_emu_lines(&r);
+    assert_non_null(strstr(r.err, "not an emu trace"));
+    run_result_free(&r);
+    run_emu(&r, "replay", "--timing=off", path_text, NULL);
+    assert_int_equal(r.status, 125);
+    assert_emu_lines(&r);
+    run_result_free(&r);
+    run_emu(&r, "replay", "--help", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "emu replay [OPTIONS] FILE"));
     run_result_free(&r);
     run_emu(&r, "trace", "frobnicate", NULL);
     assert_int_equal(r.status, 125);
