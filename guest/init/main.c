@@ -17,6 +17,7 @@
 #include <linux/smp.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
 #include <linux/seq_buf.h>
 #include <asm/smp.h>
 #include <asm/setup.h>
@@ -25,6 +26,7 @@
 #include <asm/emu.h>
 #include <asm/pgtable.h>
 #include <asm/irqflags.h>
+#include <asm/tlbflush.h>
 
 #define UTS_RELEASE "0.6.0"
 
@@ -63,6 +65,8 @@ static void crash_test(void)
     pr_info("crash_test=%s: crashing on purpose\n", what);
     if (!strcmp(what, "oops"))
         *(volatile unsigned long *)0xffffc90000000000ul = 1;
+    if (!strcmp(what, "slab_panic"))   /* SLAB_PANIC: a cache that cannot be created panics */
+        kmem_cache_create("crash-test", ~0u, 0, SLAB_PANIC, NULL);
     panic("crash_test=%s", what);
 }
 
@@ -83,7 +87,7 @@ static void exercise_cpus(void)
     for_each_online_cpu(cpu) {
         if (cpu && ping_count[cpu] == 0)
             pr_warn("smp: CPU %u did not answer an IPI\n", cpu);
-        if (per_cpu(cpu)->timer_ticks == 0)
+        if (cpu_pcpu(cpu)->timer_ticks == 0)
             pr_warn("CPU %u took no timer interrupt\n", cpu);
     }
 }
@@ -103,14 +107,14 @@ static void boot_report(void)
     n += scnprintf(text + n, size - n, "hz: %d\n", HZ);
     n += scnprintf(text + n, size - n, "jiffies: %lu\n", jiffies);
     for_each_online_cpu(cpu)
-        n += scnprintf(text + n, size - n, "cpu %u: node %u, %lu ticks, %lu call IPIs\n", cpu, per_cpu(cpu)->node,
-                       per_cpu(cpu)->timer_ticks, per_cpu(cpu)->irq_call_count);
+        n += scnprintf(text + n, size - n, "cpu %u: node %u, %lu ticks, %lu call IPIs\n", cpu, cpu_pcpu(cpu)->node,
+                       cpu_pcpu(cpu)->timer_ticks, cpu_pcpu(cpu)->irq_call_count);
     emu_report("boot", text, n);
 }
 
 void __noreturn start_kernel(unsigned long boot_info_pa)
 {
-    struct pcpu *p = per_cpu(0);
+    struct pcpu *p = cpu_pcpu(0);
     setup_per_cpu_area(0, 0);
     cpu_alloc_stacks(p);
     idt_setup();
@@ -121,6 +125,7 @@ void __noreturn start_kernel(unsigned long boot_info_pa)
     setup_arch(boot_info_pa);
     p->node = boot_info.cpu[0].node;
     setup_per_cpu_areas();
+    switch_mm_on_this_cpu(&init_mm);
     build_all_zonelists();
     mm_core_init();
     if (read_apic_id() != 0)
@@ -133,6 +138,7 @@ void __noreturn start_kernel(unsigned long boot_info_pa)
     num_online_cpus_count = 1;
     p->online = 1;
     local_irq_enable();
+    gfp_allowed_mask = __GFP_BITS_MASK;   /* allocations may sleep from here on */
 
     smp_prepare_cpus();
     smp_init();

@@ -12,6 +12,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/smp.h>
+#include <linux/cpumask.h>
 #include <linux/spinlock.h>
 #include <asm/apic.h>
 #include <asm/percpu.h>
@@ -37,7 +38,7 @@ static void queue_call(unsigned int cpu, smp_call_func_t func, void *info)
     csd->info = info;
     csd->next = NULL;
     csd->flags = CSD_FLAG_LOCK;
-    struct pcpu *t = per_cpu(cpu);
+    struct pcpu *t = cpu_pcpu(cpu);
     unsigned long flags;
     spin_lock_irqsave(&t->call_lock, flags);
     if (t->call_tail)
@@ -108,4 +109,45 @@ void smp_call_function(smp_call_func_t func, void *info, int wait)
         for_each_online_cpu(cpu)
             if (cpu != me)
                 csd_lock_wait(&this_cpu()->cfd[cpu]);
+}
+
+/* Linux's smp_call_function_many(): a call on each other online CPU of the mask, each sent its own
+ * CALL_FUNCTION_VECTOR; with wait, return once every one has run it (its csd unlocked: the
+ * acknowledgement a TLB shootdown waits for). Interrupts must be enabled when waiting, or two CPUs
+ * calling each other would wait for ever. */
+void smp_call_function_many(const struct cpumask *mask, smp_call_func_t func, void *info, int wait)
+{
+    unsigned int me = smp_processor_id(), cpu;
+    if (wait && irqs_disabled())
+        pr_warn("smp_call_function_many() waits with interrupts disabled\n");
+    for_each_cpu(cpu, mask) {
+        if (cpu == me || !cpu_online(cpu))
+            continue;
+        queue_call(cpu, func, info);
+        apic_send_IPI(cpu, CALL_FUNCTION_VECTOR);
+    }
+    if (wait)
+        for_each_cpu(cpu, mask)
+            if (cpu != me && cpu_online(cpu))
+                csd_lock_wait(&this_cpu()->cfd[cpu]);
+}
+
+void on_each_cpu_mask(const struct cpumask *mask, smp_call_func_t func, void *info, int wait)
+{
+    unsigned long flags;
+    smp_call_function_many(mask, func, info, wait);
+    if (cpumask_test_cpu(smp_processor_id(), mask)) {
+        local_irq_save(flags);
+        func(info);
+        local_irq_restore(flags);
+    }
+}
+
+void on_each_cpu(smp_call_func_t func, void *info, int wait)
+{
+    unsigned long flags;
+    smp_call_function(func, info, wait);
+    local_irq_save(flags);
+    func(info);
+    local_irq_restore(flags);
 }

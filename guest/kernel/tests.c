@@ -8,7 +8,9 @@
  * configurations. These tests cover the machine interface the kernel depends on: timer, IPIs,
  * paging depth and the direct map, exceptions with exception-table fixups, IST stacks, and
  * round trips to CPL 3 through SYSCALL/SYSRET, a fault and timer interrupts; then the page
- * allocator's tests (mm/page_alloc_test.c), each followed by buddy_check() and a leak check.
+ * allocator's tests (mm/page_alloc_test.c) and those of SLUB, kmalloc, vmalloc, the per-CPU API,
+ * the kernel page tables and TLB shootdowns (mm/slab_test.c), each followed by buddy_check(),
+ * slab_check(), vmalloc_check() and the leak checks (pages and slab objects).
  */
 #define pr_fmt(fmt) "ktest: " fmt
 #include <linux/kernel.h>
@@ -16,6 +18,8 @@
 #include <linux/smp.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <asm/apic.h>
 #include <asm/emu.h>
 #include <asm/extable.h>
@@ -43,7 +47,7 @@ static int test_smp_boot(char *msg, size_t len)
     if (num_online_cpus() != nr_cpu_ids)
         FAIL("%u of %u CPUs online", num_online_cpus(), nr_cpu_ids);
     for_each_online_cpu(cpu)
-        if (per_cpu(cpu)->cpu_number != cpu || per_cpu(cpu)->self != per_cpu(cpu))
+        if (cpu_pcpu(cpu)->cpu_number != cpu || cpu_pcpu(cpu)->self != cpu_pcpu(cpu))
             FAIL("CPU %u: bad per-CPU area", cpu);
     return EMU_TEST_PASS;
 }
@@ -59,13 +63,13 @@ static int test_timer_ticks(char *msg, size_t len)
     if ((rdmsr(EMU_MSR_LVT_TIMER) & 0xff) != LOCAL_TIMER_VECTOR)
         FAIL("LVT timer reads %#llx", (unsigned long long)rdmsr(EMU_MSR_LVT_TIMER));
     for_each_online_cpu(cpu)
-        before[cpu] = per_cpu(cpu)->timer_ticks;
+        before[cpu] = cpu_pcpu(cpu)->timer_ticks;
     unsigned long j0 = jiffies;
     wait_jiffies(3);
     if (jiffies - j0 < 3)
         FAIL("jiffies advanced by %lu, expected 3", jiffies - j0);
     for_each_online_cpu(cpu)
-        if (per_cpu(cpu)->timer_ticks <= before[cpu])
+        if (cpu_pcpu(cpu)->timer_ticks <= before[cpu])
             FAIL("CPU %u took no timer interrupt in 3 jiffies", cpu);
     return EMU_TEST_PASS;
 }
@@ -88,7 +92,7 @@ static int test_ipi_single(char *msg, size_t len)
     unsigned int cpu;
     for_each_online_cpu(cpu) {
         struct whoami w = { ~0u, ~0u, 0 };
-        unsigned long calls = per_cpu(cpu)->irq_call_count;
+        unsigned long calls = cpu_pcpu(cpu)->irq_call_count;
         int ret = smp_call_function_single(cpu, whoami_fn, &w, 1);
         if (ret)
             FAIL("smp_call_function_single(%u) returned %d", cpu, ret);
@@ -96,8 +100,8 @@ static int test_ipi_single(char *msg, size_t len)
             FAIL("call for CPU %u ran with smp_processor_id %u, APIC id %u", cpu, w.cpu, w.apic_id);
         if (!w.irqs_off)
             FAIL("CPU %u ran the call with interrupts enabled", cpu);
-        if (cpu != smp_processor_id() && per_cpu(cpu)->irq_call_count != calls + 1)
-            FAIL("CPU %u: %lu call IPIs for one call", cpu, per_cpu(cpu)->irq_call_count - calls);
+        if (cpu != smp_processor_id() && cpu_pcpu(cpu)->irq_call_count != calls + 1)
+            FAIL("CPU %u: %lu call IPIs for one call", cpu, cpu_pcpu(cpu)->irq_call_count - calls);
     }
     if (smp_call_function_single(nr_cpu_ids, whoami_fn, NULL, 1) != -ENXIO)
         FAIL("a call to CPU %u (not present) did not fail", nr_cpu_ids);
@@ -586,6 +590,17 @@ int test_gfp_zero(char *msg, size_t len);
 int test_gfp_thisnode(char *msg, size_t len);
 int test_fail_page_alloc(char *msg, size_t len);
 int test_reports_consistency(char *msg, size_t len);
+/* mm/slab_test.c */
+int test_kmalloc_doubling(char *msg, size_t len);
+int test_kmalloc_caches(char *msg, size_t len);
+int test_slab_seed_examples(char *msg, size_t len);
+int test_slab_flags(char *msg, size_t len);
+int test_slab_corruption(char *msg, size_t len);
+int test_slab_reports(char *msg, size_t len);
+int test_vmalloc(char *msg, size_t len);
+int test_percpu(char *msg, size_t len);
+int test_page_tables(char *msg, size_t len);
+int test_tlb_shootdown(char *msg, size_t len);
 
 static const struct kernel_test kernel_tests[] = {
     { "smp_boot", test_smp_boot, 0 },
@@ -616,18 +631,43 @@ static const struct kernel_test kernel_tests[] = {
     { "gfp_thisnode", test_gfp_thisnode, 1 },
     { "fail_page_alloc", test_fail_page_alloc, 1 },
     { "reports_consistency", test_reports_consistency, 1 },
+    { "kmalloc_doubling", test_kmalloc_doubling, 1 },
+    { "kmalloc_caches", test_kmalloc_caches, 1 },
+    { "slab_seed_examples", test_slab_seed_examples, 1 },
+    { "slab_flags", test_slab_flags, 1 },
+    { "slab_corruption", test_slab_corruption, 1 },
+    { "slab_reports", test_slab_reports, 1 },
+    { "vmalloc", test_vmalloc, 1 },
+    { "percpu", test_percpu, 1 },
+    { "page_tables", test_page_tables, 1 },
+    { "tlb_shootdown", test_tlb_shootdown, 1 },
 };
 
-/* After an mm test: the buddy allocator's invariants, and every page back (free in the buddy or
- * on a per-CPU list). */
-static int mm_after_test(int r, unsigned long before, char *msg, size_t len)
+/* After an mm test: the buddy allocator's and SLUB's invariants, then every page back (free in the
+ * buddy or on a per-CPU list, once the caches have given back their empty slabs) and every slab
+ * object freed. */
+static int mm_after_test(int r, unsigned long before, unsigned long objs_before, char *msg, size_t len)
 {
     char m[200];
     if (buddy_check(m, sizeof(m))) {
         scnprintf(msg, len, "buddy_check: %s", m);
         return EMU_TEST_FAIL;
     }
-    unsigned long after = nr_free_pages() + nr_free_pcp_pages();
+    if (slab_check(m, sizeof(m))) {
+        scnprintf(msg, len, "slab_check: %s", m);
+        return EMU_TEST_FAIL;
+    }
+    if (vmalloc_check(m, sizeof(m))) {
+        scnprintf(msg, len, "vmalloc_check: %s", m);
+        return EMU_TEST_FAIL;
+    }
+    kmem_cache_shrink_all();
+    unsigned long after = nr_free_pages() + nr_free_pcp_pages(), objs = slab_objects_in_use();
+    if (r != EMU_TEST_FAIL && objs != objs_before) {
+        scnprintf(msg, len, "%ld slab objects leaked (%lu in use before, %lu after)", (long)(objs - objs_before),
+                  objs_before, objs);
+        return EMU_TEST_FAIL;
+    }
     if (r != EMU_TEST_FAIL && after != before) {
         scnprintf(msg, len, "%ld pages leaked (%lu free before, %lu after)", (long)(before - after), before, after);
         return EMU_TEST_FAIL;
@@ -643,10 +683,12 @@ int run_kernel_tests(void)
     for (size_t i = 0; i < ARRAY_SIZE(kernel_tests); i++) {
         const struct kernel_test *t = &kernel_tests[i];
         msg[0] = 0;
-        unsigned long free_before = nr_free_pages() + nr_free_pcp_pages();
+        if (t->mm)
+            kmem_cache_shrink_all();
+        unsigned long free_before = nr_free_pages() + nr_free_pcp_pages(), objs_before = slab_objects_in_use();
         int r = t->fn(msg, sizeof(msg));
         if (t->mm)
-            r = mm_after_test(r, free_before, msg, sizeof(msg));
+            r = mm_after_test(r, free_before, objs_before, msg, sizeof(msg));
         if (r == EMU_TEST_FAIL)
             failed++;
         else if (r == EMU_TEST_SKIP)

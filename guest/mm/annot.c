@@ -34,7 +34,7 @@ unsigned long mm_annot_entries, mm_annot_drains;
 
 void mm_annot_alloc_ring(unsigned int cpu, int nid)
 {
-    struct pcpu *p = per_cpu(cpu);
+    struct pcpu *p = cpu_pcpu(cpu);
     p->annot_ring = memblock_alloc_node(ANNOT_RING_PAGES * PAGE_SIZE, PAGE_SIZE, nid);
     p->annot_ring_pa = __pa(p->annot_ring);
     p->annot_nr = ANNOT_RING_ENTRIES;

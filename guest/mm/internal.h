@@ -42,6 +42,7 @@ extern unsigned long fail_page_alloc_nth;      /* fail the Nth allocation from n
 extern unsigned long alloc_fail_reports;       /* page allocation failure reports printed */
 extern unsigned long alloc_failures, kswapd_wakeups;
 const char *cmdline_get(const char *name, char *val, size_t size);
+int cmdline_has_word(const char *word);
 void setup_per_zone_wmarks(void);
 
 #endif

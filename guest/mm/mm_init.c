@@ -52,6 +52,8 @@
 #include <asm/setup.h>
 #include <asm/smp.h>
 #include <asm/pgtable.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
 
 const char *const zone_names[MAX_NR_ZONES] = { "DMA", "DMA32", "Normal", "Movable" };
 const char *const migratetype_names[MIGRATE_TYPES] = { "Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate" };
@@ -109,6 +111,21 @@ const char *cmdline_get(const char *name, char *val, size_t size)
             s++;
     }
     return NULL;
+}
+
+/* Is `word` on the command line on its own (a flag without "=value")? */
+int cmdline_has_word(const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *s = boot_command_line; *s;) {
+        while (*s == ' ')
+            s++;
+        if (!strncmp(s, word, n) && (s[n] == ' ' || !s[n]))
+            return 1;
+        while (*s && *s != ' ')
+            s++;
+    }
+    return 0;
 }
 
 static void get_pfn_range_for_nid(int nid, unsigned long *start, unsigned long *end)
@@ -625,4 +642,6 @@ void mm_core_init(void)
         fail_page_alloc_nth = (unsigned long)memparse(val);
         pr_info("fail_page_alloc: allocation %lu from now on will fail\n", fail_page_alloc_nth);
     }
+    kmem_cache_init();
+    vmalloc_init();
 }

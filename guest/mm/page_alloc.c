@@ -59,6 +59,7 @@
  * lists are per CPU with interrupts disabled.
  */
 #define pr_fmt(fmt) fmt
+#include <linux/vmstat.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include <linux/mm.h>
@@ -400,6 +401,7 @@ static void prep_new_page(struct page *page, unsigned int order, gfp_t gfp)
             page[i].compound_head = (unsigned long)page | 1;
             set_page_count(&page[i], 0);
         }
+        page[1].compound_order = (unsigned char)order;
     }
     mm_annotate(page_to_pfn(page), 1ul << order, EMU_FRAME_KERNEL, 0, 0);
 }
@@ -501,6 +503,7 @@ static struct page *get_page_from_freelist(gfp_t gfp, unsigned int order, unsign
         if (page) {
             prep_new_page(page, order, gfp);
             zone_statistics(ac->preferred_zoneref->zone, zone);
+            count_vm_events((enum vm_event_item)(PGALLOC_DMA + zone_idx(zone)), 1l << order);
             return page;
         }
     }
@@ -568,6 +571,7 @@ static void warn_alloc(gfp_t gfp, unsigned int order, int nid)
 
 /* Fault injection: fail the Nth allocation from now (fail_page_alloc=N, or set by a test). */
 unsigned long fail_page_alloc_nth;
+gfp_t gfp_allowed_mask = GFP_BOOT_MASK;
 static unsigned long fail_page_alloc_injected;
 
 static bool should_fail_alloc_page(gfp_t gfp, unsigned int order)
@@ -642,6 +646,7 @@ struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid)
             pr_warn("page allocation of order %u > %d refused\n", order, MAX_ORDER - 1);
         return NULL;
     }
+    gfp &= gfp_allowed_mask;
     might_sleep_if(gfp & __GFP_DIRECT_RECLAIM);
     pg_data_t *pgdat = NODE_DATA(preferred_nid);
     ac.zonelist = &pgdat->node_zonelists[(gfp & __GFP_THISNODE) ? ZONELIST_NOFALLBACK : ZONELIST_FALLBACK];
@@ -696,6 +701,7 @@ static bool free_pages_prepare(struct page *page, unsigned int order)
         __ClearPageHead(page);
         for (unsigned long i = 1; i < (1ul << order); i++)
             page[i].compound_head = 0;
+        page[1].compound_order = 0;
     }
     if (PageTable(page))
         __ClearPageTable(page);
@@ -743,6 +749,7 @@ static void free_the_page(struct page *page, unsigned int order)
 {
     if (!free_pages_prepare(page, order))
         return;
+    count_vm_events(PGFREE, 1l << order);
     if (order == 0)
         free_unref_page(page);
     else

@@ -25,17 +25,6 @@
         goto out;                               \
     } while (0)
 
-static unsigned int get_order(unsigned long size)
-{
-    unsigned int order = 0;
-    size = (size - 1) >> PAGE_SHIFT;
-    while (size) {
-        order++;
-        size >>= 1;
-    }
-    return order;
-}
-
 /* A list of allocated blocks, chained through their head page's lru (free while allocated). */
 struct held {
     struct list_head list;

@@ -14,13 +14,20 @@
  *   DirectMap*    the direct map's pages of each size (arch/x86/mm/init_64.c);
  *   MemMap        not a Linux line (Linux shows this as nr_memmap_pages in /proc/vmstat): the
  *                 struct page arrays, appended last so that parsers of Linux's lines are unaffected.
- * Everything else (page cache, LRU, slab, swap, huge pages, page tables after boot) is 0 until the
- * subsystems exist.
+ *   Slab, SReclaimable, SUnreclaim  slab pages (mm/slub.c), SReclaimable for SLAB_RECLAIM_ACCOUNT
+ *                 caches; KReclaimable = SReclaimable (nothing else is reclaimable yet); these are
+ *                 the pages /proc/slabinfo lists (kmalloc_large() blocks are not counted);
+ *   PageTables    page-table pages allocated after boot (vmalloc, kernel_map_pages_range(); the
+ *                 boot page tables are not counted, as in Linux);
+ *   VmallocUsed   pages mapped by vmalloc().
+ * Everything else (page cache, LRU, swap, huge pages) is 0 until the subsystems exist.
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/memblock.h>
 #include <linux/seq_buf.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <asm/pgtable.h>
 #include <asm/smp.h>
 
@@ -46,19 +53,27 @@ void meminfo_show(struct seq_buf *s)
     static const char *const zeros1[] = {
         "Buffers:", "Cached:", "SwapCached:", "Active:", "Inactive:", "Active(anon):", "Inactive(anon):",
         "Active(file):", "Inactive(file):", "Unevictable:", "Mlocked:", "SwapTotal:", "SwapFree:", "Zswap:",
-        "Zswapped:", "Dirty:", "Writeback:", "AnonPages:", "Mapped:", "Shmem:", "KReclaimable:", "Slab:",
-        "SReclaimable:", "SUnreclaim:",
+        "Zswapped:", "Dirty:", "Writeback:", "AnonPages:", "Mapped:", "Shmem:",
     };
     for (size_t i = 0; i < ARRAY_SIZE(zeros1); i++)
         show_val_kb(s, zeros1[i], 0);
+    unsigned long srecl = slab_pages_reclaimable(), sunrecl = slab_pages_unreclaimable();
+    show_val_kb(s, "KReclaimable:", srecl);
+    show_val_kb(s, "Slab:", srecl + sunrecl);
+    show_val_kb(s, "SReclaimable:", srecl);
+    show_val_kb(s, "SUnreclaim:", sunrecl);
     show_val_kb(s, "KernelStack:", memblock_stack_pages);
-    static const char *const zeros2[] = { "PageTables:", "SecPageTables:", "NFS_Unstable:", "Bounce:", "WritebackTmp:" };
+    unsigned long pgtables = 0;
+    for (int nid = 0; nid < (int)nr_node_ids; nid++)
+        pgtables += (unsigned long)node_page_state(nid, NR_PAGETABLE);
+    show_val_kb(s, "PageTables:", pgtables);
+    static const char *const zeros2[] = { "SecPageTables:", "NFS_Unstable:", "Bounce:", "WritebackTmp:" };
     for (size_t i = 0; i < ARRAY_SIZE(zeros2); i++)
         show_val_kb(s, zeros2[i], 0);
     show_val_kb(s, "CommitLimit:", total / 2);
     show_val_kb(s, "Committed_AS:", 0);
-    show_kb(s, "VmallocTotal:", pgtable_l5_enabled ? 13743895347199ul : 34359738367ul);
-    show_val_kb(s, "VmallocUsed:", 0);
+    show_kb(s, "VmallocTotal:", (VMALLOC_END - VMALLOC_START) >> 10);
+    show_val_kb(s, "VmallocUsed:", vmalloc_nr_pages());
     show_val_kb(s, "VmallocChunk:", 0);
     show_val_kb(s, "Percpu:", pcpu_nr_pages);
     static const char *const zeros3[] = { "AnonHugePages:", "ShmemHugePages:", "ShmemPmdMapped:", "FileHugePages:",

@@ -75,6 +75,12 @@ typedef unsigned int gfp_t;
 #define GFP_HIGHUSER (GFP_USER | __GFP_HIGHMEM)
 #define GFP_HIGHUSER_MOVABLE (GFP_HIGHUSER | __GFP_MOVABLE)
 
+#define __GFP_BITS_MASK ((1u << __GFP_BITS_SHIFT) - 1)
+/* Early boot runs with interrupts disabled and cannot sleep: until start_kernel() enables them,
+ * every allocation loses its reclaim and I/O flags (Linux's gfp_allowed_mask = GFP_BOOT_MASK). */
+#define GFP_BOOT_MASK (__GFP_BITS_MASK & ~(__GFP_RECLAIM | __GFP_IO | __GFP_FS))
+extern gfp_t gfp_allowed_mask;
+
 struct page;
 
 /* The highest zone an allocation with these flags may use (Linux's GFP_ZONE_TABLE). */

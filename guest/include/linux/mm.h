@@ -120,6 +120,36 @@ void put_page(struct page *page);   /* frees an order-0 page when the last refer
 static inline unsigned long page_private(const struct page *page) { return page->private; }
 static inline void set_page_private(struct page *page, unsigned long v) { page->private = v; }
 
+/* The head page of a compound page (the page itself if it is not a tail). */
+static inline struct page *compound_head(const struct page *page)
+{
+    unsigned long head = READ_ONCE(page->compound_head);
+    return (head & 1) ? (struct page *)(head - 1) : (struct page *)page;
+}
+
+/* A compound page's order (kept in its first tail page); 0 for a single page. */
+static inline unsigned int compound_order(const struct page *page)
+{
+    return PageHead(page) ? page[1].compound_order : 0;
+}
+
+/* The smallest order whose block holds size bytes (Linux's get_order()). */
+static inline unsigned int get_order(unsigned long size)
+{
+    unsigned int order = 0;
+    size = (size - 1) >> PAGE_SHIFT;
+    while (size) {
+        order++;
+        size >>= 1;
+    }
+    return order;
+}
+
+/* Find last set bit: 1-based index of the highest set bit, 0 for 0 (Linux's fls()). */
+static inline int fls(unsigned int x) { return x ? 32 - __builtin_clz(x) : 0; }
+static inline int fls64(u64 x) { return x ? 64 - __builtin_clzll(x) : 0; }
+static inline int ilog2(unsigned long x) { return fls64(x) - 1; }
+
 /* Totals (mm/page_alloc.c). */
 extern unsigned long totalram_pages_count;
 extern unsigned long totalreserve_pages;

@@ -92,6 +92,14 @@ enum zone_stat_item {
     NR_VM_ZONE_STAT_ITEMS
 };
 
+/* Node statistics (Linux's node_stat_item, in pages; Linux keeps slab sizes in bytes since 5.9). */
+enum node_stat_item {
+    NR_SLAB_RECLAIMABLE,                  /* pages of SLAB_RECLAIM_ACCOUNT caches (SReclaimable) */
+    NR_SLAB_UNRECLAIMABLE,                /* pages of the other caches (SUnreclaim) */
+    NR_PAGETABLE,                         /* page-table pages allocated after boot (PageTables) */
+    NR_VM_NODE_STAT_ITEMS
+};
+
 struct pglist_data;
 
 struct zone {
@@ -149,10 +157,14 @@ typedef struct pglist_data {
     unsigned long node_spanned_pages;
     int node_id;
     unsigned long memmap_pages;
+    long vm_stat[NR_VM_NODE_STAT_ITEMS];
 } pg_data_t;
 
 extern struct pglist_data *node_data[MAX_NUMNODES];
 #define NODE_DATA(nid) (node_data[(nid)])
+
+static inline void mod_node_page_state(struct pglist_data *pgdat, enum node_stat_item i, long delta);
+static inline long node_page_state(int nid, enum node_stat_item i);
 
 static inline int zone_idx(const struct zone *z) { return (int)(z - z->zone_pgdat->node_zones); }
 static inline int zone_to_nid(const struct zone *z) { return z->node; }
@@ -162,6 +174,12 @@ static inline int zone_to_nid(const struct zone *z) { return z->node; }
     for (int __nid = 0; __nid < (int)nr_node_ids; __nid++)                                       \
         for ((z) = NODE_DATA(__nid)->node_zones; (z) < NODE_DATA(__nid)->node_zones + MAX_NR_ZONES; (z)++) \
             if (populated_zone(z))
+
+static inline void mod_node_page_state(struct pglist_data *pgdat, enum node_stat_item i, long delta)
+{
+    __atomic_add_fetch(&pgdat->vm_stat[i], delta, __ATOMIC_RELAXED);
+}
+static inline long node_page_state(int nid, enum node_stat_item i) { return READ_ONCE(NODE_DATA(nid)->vm_stat[i]); }
 
 /* This CPU's per-CPU pages of a zone. */
 #define zone_pcp(z, cpu) ((z)->per_cpu_pageset[(cpu)])

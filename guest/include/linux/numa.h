@@ -17,7 +17,7 @@
 extern unsigned int nr_node_ids;
 int node_distance(int a, int b);
 static inline int numa_node_id(void) { return (int)this_cpu()->node; }
-#define cpu_to_node(cpu) ((int)per_cpu(cpu)->node)
+#define cpu_to_node(cpu) ((int)cpu_pcpu(cpu)->node)
 #define for_each_node(nid) for ((nid) = 0; (nid) < (int)nr_node_ids; (nid)++)
 #define for_each_online_node(nid) for_each_node(nid)
 

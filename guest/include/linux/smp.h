@@ -49,5 +49,7 @@ void smp_init(void);
 #define ENOSYS 38
 #define EINVAL 22
 #define EFAULT 14
+#define ENOMEM 12
+#define EBUSY 16
 
 #endif

@@ -28,6 +28,7 @@ _Static_assert(offsetof(struct pcpu, cpu_number) == PCPU_cpu_number, "PCPU_cpu_n
 _Static_assert(offsetof(struct pcpu, top_of_stack) == PCPU_top_of_stack, "PCPU_top_of_stack");
 _Static_assert(offsetof(struct pcpu, user_rsp) == PCPU_user_rsp, "PCPU_user_rsp");
 _Static_assert(offsetof(struct pcpu, user_return_sp) == PCPU_user_return_sp, "PCPU_user_return_sp");
+_Static_assert(offsetof(struct pcpu, this_cpu_off) == PCPU_this_cpu_off, "PCPU_this_cpu_off");
 _Static_assert(sizeof(struct x86_hw_tss) == 104, "x86_hw_tss");
 _Static_assert(sizeof(struct gate_struct) == 16, "gate_struct");
 
@@ -38,7 +39,7 @@ extern char boot_stack_bottom[];
 
 void setup_per_cpu_area(unsigned int cpu, unsigned int node)
 {
-    struct pcpu *p = per_cpu(cpu);
+    struct pcpu *p = cpu_pcpu(cpu);
     p->self = p;
     p->cpu_number = cpu;
     p->node = node;

@@ -15,6 +15,7 @@
 #include <linux/smp.h>
 #include <linux/jiffies.h>
 #include <linux/mm_annot.h>
+#include <asm/tlbflush.h>
 #include <asm/smp.h>
 #include <asm/apic.h>
 #include <asm/page.h>
@@ -39,6 +40,7 @@ void __noreturn start_secondary(struct pcpu *p, unsigned long cpu)
 {
     cpu_init(p);
     mm_annot_cpu_init();
+    switch_mm_on_this_cpu(&init_mm);
     if (read_apic_id() != cpu || p->cpu_number != cpu)
         panic("CPU %lu started with APIC id %u (per-CPU area of CPU %u)", cpu, read_apic_id(), p->cpu_number);
     setup_APIC_timer();
@@ -51,7 +53,7 @@ void __noreturn start_secondary(struct pcpu *p, unsigned long cpu)
 static int do_boot_cpu(unsigned int cpu)
 {
     const struct emu_cpu_desc *d = &boot_info.cpu[cpu];
-    struct pcpu *p = per_cpu(cpu);
+    struct pcpu *p = cpu_pcpu(cpu);
 
     struct emu_mailbox *mb = __va(boot_info.mailbox_pa + (u64)cpu * sizeof(struct emu_mailbox));
     if (mb->apic_id != d->apic_id)

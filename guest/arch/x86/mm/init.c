@@ -74,6 +74,7 @@ u64 alloc_pgtable_page(u64 serves_pa, int level)
         if (!page)
             panic("out of memory for a level-%d page table", level);
         __SetPageTable(page);
+        mod_node_page_state(NODE_DATA(page_to_nid(page)), NR_PAGETABLE, 1);
         pa = page_to_phys(page);
     } else {
         pa = memblock_alloc_range_nid(PAGE_SIZE, PAGE_SIZE, MEMBLOCK_LOW_LIMIT, MEMBLOCK_ALLOC_ACCESSIBLE, nid, false);

@@ -44,7 +44,7 @@ extern int direct_map_ready;
 void *early_phys_to_virt(u64 pa);
 u64 alloc_pgtable_page(u64 serves_pa, int level);
 
-static int gbpages;
+int gbpages;
 static unsigned long direct_pages_count[4];   /* [1] 4 KiB, [2] 2 MiB, [3] 1 GiB */
 static int counting_direct_map;
 

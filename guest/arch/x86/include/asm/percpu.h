@@ -1,10 +1,13 @@
 /* asm/percpu.h: the per-CPU area.
  *
  * Linux places each per-CPU variable (DEFINE_PER_CPU) in a per-CPU section copied once per CPU,
- * and addresses this CPU's copy through %gs (GS_BASE = the CPU's area). This kernel has few
- * per-CPU variables, so it gathers them in one struct pcpu per CPU, an array in .bss
- * (per_cpu_area[NR_CPUS]); GS_BASE points to this CPU's element, whose first field points to
- * itself (Linux's this_cpu_off), so this_cpu() is one %gs-relative load. The assembly code uses
+ * and addresses this CPU's copy through %gs (GS_BASE = the CPU's area). This kernel has both:
+ * the core per-CPU state the entry code and the descriptor tables need (GDT, TSS, call block,
+ * stacks) is one struct pcpu per CPU, an array in .bss (per_cpu_area[NR_CPUS]); GS_BASE points
+ * to this CPU's element, whose first field points to itself, so this_cpu() is one %gs-relative
+ * load. Everything else uses Linux's API (DEFINE_PER_CPU, per_cpu(), this_cpu_*():
+ * linux/percpu-defs.h), whose section is copied once per CPU onto the CPU's node; the copy's
+ * offset is struct pcpu's this_cpu_off (Linux's this_cpu_off). The assembly code uses
  * the PCPU_* offsets below (checked with _Static_assert in arch/x86/kernel/cpu.c).
  */
 #ifndef _ASM_X86_PERCPU_H
@@ -15,6 +18,7 @@
 #define PCPU_top_of_stack 16      /* the entry stack of CPL 3 -> 0 transitions (TSS.RSP0) */
 #define PCPU_user_rsp 24          /* scratch: the user RSP at SYSCALL entry */
 #define PCPU_user_return_sp 32    /* the kernel RSP run_user() returns on */
+#define PCPU_this_cpu_off 40      /* this CPU's copy of the DEFINE_PER_CPU section minus the original */
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>
@@ -38,6 +42,7 @@ struct pcpu {
     unsigned long top_of_stack;
     unsigned long user_rsp;
     unsigned long user_return_sp;
+    unsigned long this_cpu_off;            /* linux/percpu-defs.h: __per_cpu_offset[cpu_number] */
 
     struct emu_call call __aligned(64);   /* this CPU's emulator call block (kernel/printk.c...) */
 
@@ -92,7 +97,16 @@ static inline unsigned int smp_processor_id(void)
     return id;
 }
 
-#define per_cpu(cpu) (&per_cpu_area[(cpu)])
+/* The core per-CPU structure of `cpu` (Linux's per_cpu(var, cpu) for DEFINE_PER_CPU variables is
+ * in linux/percpu-defs.h). */
+#define cpu_pcpu(cpu) (&per_cpu_area[(cpu)])
+
+static inline unsigned long this_cpu_off(void)
+{
+    unsigned long off;
+    __asm__("movq %%gs:%c1, %0" : "=r"(off) : "i"(PCPU_this_cpu_off));
+    return off;
+}
 
 #endif
 #endif

@@ -31,6 +31,22 @@
 #define PAGE_USER_EXEC (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)
 
 #define PTRS_PER_TABLE 512
+#define PAGE_KERNEL __PAGE_KERNEL
+
+/* The vmalloc area, where Linux places it (Documentation/arch/x86/x86_64/mm.rst, no KASLR):
+ * 4-level 0xffffc90000000000, 32 TiB; 5-level 0xffa0000000000000, 12800 TiB. */
+#define VMALLOC_START_L4 0xffffc90000000000ul
+#define VMALLOC_START_L5 0xffa0000000000000ul
+#define VMALLOC_SIZE_TB_L4 32ul
+#define VMALLOC_SIZE_TB_L5 12800ul
+#define VMALLOC_START (pgtable_l5_enabled ? VMALLOC_START_L5 : VMALLOC_START_L4)
+#define VMALLOC_END (VMALLOC_START + ((pgtable_l5_enabled ? VMALLOC_SIZE_TB_L5 : VMALLOC_SIZE_TB_L4) << 40) - 1)
+
+static inline unsigned int pt_level_shift(int level) { return 12 + 9 * (unsigned int)(level - 1); }
+static inline unsigned int pt_index(unsigned long va, int level)
+{
+    return (unsigned int)(va >> pt_level_shift(level)) & (PTRS_PER_TABLE - 1);
+}
 
 typedef u64 pteval_t;
 
@@ -50,6 +66,25 @@ void kernel_unmap_page(unsigned long va);
  * not mapped; *level is the leaf's level (1: 4 KiB, 2: 2 MiB, 3: 1 GiB) or the level where the
  * walk stopped. */
 u64 lookup_address(unsigned long va, int *level);
+
+/* arch/x86/mm/pgtable.c: kernel page-table code after boot (any depth: 4 or 5 levels).
+ * Map [va, va + size) to [pa, ...) with pages of up to max_page (4K, 2M, 1G as alignment allows),
+ * splitting a larger page in the way; tables from the page allocator. 0 or -ENOMEM. The caller
+ * flushes the TLB if it replaced a present mapping. */
+int kernel_map_pages_range(unsigned long va, u64 pa, unsigned long size, pteval_t prot, unsigned long max_page);
+/* Unmap [va, va + size): huge pages that stick out are split first; page tables left empty are
+ * freed (not the ones the top level points to, which stay for ever as in Linux); the TLBs of
+ * every CPU are flushed for the range before the tables are freed. */
+void kernel_unmap_range(unsigned long va, unsigned long size);
+/* The leaf entry mapping va and its level (1, 2, 3), or NULL (with *level where the walk stopped). */
+pteval_t *lookup_address_pte(unsigned long va, int *level);
+/* Split the huge page (level 3: 1 GiB, level 2: 2 MiB) that maps va into 512 pages of the next
+ * size, same attributes; flushes every TLB. 0, -EINVAL (no huge page there) or -ENOMEM. */
+int split_kernel_mapping(unsigned long va, int level);
+/* Allocate the tables below the top level for the whole vmalloc area, so the top level never
+ * changes after boot (Linux's preallocate_vmalloc_pages()). */
+void preallocate_vmalloc_pages(void);
+extern int gbpages;
 
 /* arch/x86/mm/init.c: memblock from the boot memory map; page-table pages (on the node of the
  * memory they map: memblock at boot, the buddy allocator after). */
