@@ -762,6 +762,103 @@ static void kernel_report_at_end(void **state)
     free(m);
 }
 
+/* The reference sample of a /proc file (../shared/reference/proc/NAME), or NULL. */
+static char *reference(const char *name)
+{
+    char path[512];
+    size_t len;
+    snprintf(path, sizeof(path), "../shared/reference/proc/%s", name);
+    char *s = read_file(path, &len);
+    if (!s) {
+        snprintf(path, sizeof(path), "/work/shared/reference/proc/%s", name);
+        s = read_file(path, &len);
+    }
+    return s;
+}
+
+/* slabinfo 2.1: the two header lines as Linux's, then each cache in Linux's columns. */
+static void check_slabinfo(char *text)
+{
+    char *lines[1024] = {0};
+    int n = split_lines(text, lines, 1024);
+    assert_true(n > 3);
+    assert_string_equal(lines[0], "slabinfo - version: 2.1");
+    char *ref = reference("slabinfo");
+    if (ref) {
+        char *rl[4] = {0};
+        split_lines(ref, rl, 4);
+        assert_string_equal(lines[1], rl[1]);
+        free(ref);
+    }
+    for (int i = 2; i < n; i++) {
+        char name[64];
+        unsigned long a, o, sa, ns, av;
+        unsigned sz, per, lim, bat, sh;
+        int pages;
+        if (sscanf(lines[i], "%63s %lu %lu %u %u %d : tunables %u %u %u : slabdata %lu %lu %lu", name, &a, &o, &sz, &per,
+                   &pages, &lim, &bat, &sh, &sa, &ns, &av) != 12)
+            fail_msg("slabinfo line %d: '%s'", i + 1, lines[i]);
+        char again[512];
+        snprintf(again, sizeof(again), "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u : slabdata %6lu %6lu %6lu", name,
+                 a, o, sz, per, pages, lim, bat, sh, sa, ns, av);
+        if (strcmp(again, lines[i]) != 0)
+            fail_msg("slabinfo line %d is not in Linux's layout:\n'%s'\nexpected\n'%s'", i + 1, lines[i], again);
+        if (a > o || sa > ns)
+            fail_msg("slabinfo line %d: active counts above totals: '%s'", i + 1, lines[i]);
+    }
+}
+
+/* vmstat: "name value" lines whose names follow Linux's order (the reference sample); returns
+ * nr_free_pages. */
+static uint64_t check_vmstat(char *text)
+{
+    char *lines[1024] = {0}, *rl[1024] = {0};
+    int n = split_lines(text, lines, 1024);
+    char *ref = reference("vmstat");
+    int rn = ref ? split_lines(ref, rl, 1024) : 0, r = 0;
+    uint64_t free_pages = UINT64_MAX;
+    for (int i = 0; i < n; i++) {
+        char name[128];
+        unsigned long long v;
+        char again[256];
+        if (sscanf(lines[i], "%127s %llu", name, &v) != 2)
+            fail_msg("vmstat line %d: '%s'", i + 1, lines[i]);
+        snprintf(again, sizeof(again), "%s %llu", name, v);
+        if (strcmp(again, lines[i]) != 0)
+            fail_msg("vmstat line %d is not 'name value': '%s'", i + 1, lines[i]);
+        if (strcmp(name, "nr_free_pages") == 0)
+            free_pages = v;
+        if (!rn)
+            continue;
+        size_t nl = strlen(name);
+        while (r < rn && !(strncmp(rl[r], name, nl) == 0 && rl[r][nl] == ' '))
+            r++;
+        if (r == rn)
+            fail_msg("vmstat: %s is not a Linux counter, or out of Linux's order", name);
+    }
+    free(ref);
+    assert_int_not_equal(free_pages, UINT64_MAX);
+    return free_pages;
+}
+
+/* A node's numastat: Linux's six lines, in order. */
+static void check_numastat(char *text)
+{
+    static const char *const names[] = {"numa_hit", "numa_miss", "numa_foreign", "interleave_hit", "local_node",
+                                        "other_node"};
+    char *lines[16] = {0};
+    int n = split_lines(text, lines, 16);
+    assert_int_equal(n, 6);
+    for (int i = 0; i < 6; i++) {
+        char name[64], again[128];
+        unsigned long long v;
+        assert_int_equal(sscanf(lines[i], "%63s %llu", name, &v), 2);
+        assert_string_equal(name, names[i]);
+        snprintf(again, sizeof(again), "%s %llu", name, v);
+        assert_string_equal(again, lines[i]);
+    }
+}
+
 static void kernel_report_formats(void **state)
 {
     (void)state;
@@ -782,6 +879,23 @@ static void kernel_report_formats(void **state)
 #undef REPORT
         uint64_t b = check_buddyinfo(buddy), z = check_zoneinfo(zone), m = check_meminfo(mem);
         check_pagetypeinfo(ptype);
+        snprintf(path, sizeof(path), "%s/slabinfo", dir);
+        char *slab = slurp(path);
+        check_slabinfo(slab);
+        free(slab);
+        snprintf(path, sizeof(path), "%s/vmstat", dir);
+        char *vm = slurp(path);
+        uint64_t vfree = check_vmstat(vm);
+        free(vm);
+        if (vfree * 4 != m)
+            fail_msg("%s: vmstat nr_free_pages %llu but MemFree %llu kB", cfgs[k], (unsigned long long)vfree,
+                     (unsigned long long)m);
+        for (int node = 0; node < (k ? 2 : 1); node++) {
+            snprintf(path, sizeof(path), "%s/node%d_numastat", dir, node);
+            char *ns = slurp(path);
+            check_numastat(ns);
+            free(ns);
+        }
         /* buddyinfo, zoneinfo and MemFree count the same free pages (per-CPU lists aside: Linux's
          * MemFree and zoneinfo include them, buddyinfo does not). */
         if (b > z || m != z * 4)
