@@ -1172,6 +1172,28 @@ uint32_t cache_access(cache_sys_t *h, int cpu, uint64_t pa, enum cache_kind kind
     return access_slow(h, cpu, line, kind, now, res);
 }
 
+uint32_t cache_prefetch(cache_sys_t *h, int cpu, uint64_t pa, uint64_t now, cache_result_t *res)
+{
+    core_t *k = &h->cores[cpu];
+    uint64_t line = pa >> h->line_shift;
+    int n = k->npath[1];
+    if (!n || core_state(k, h->nlv, line) != CACHE_I)
+        return 0; /* no data side, or the core holds the line already (any level, either side) */
+    cache_result_t tmp;
+    if (!res)
+        res = &tmp;
+    res->mem_cycles = 0;
+    res->coherence = 0;
+    res->level = -1;
+    unsigned state = CACHE_I;
+    uint32_t cyc = fetch_line(h, cpu, 1, line, 0, now, &state, res);
+    /* Fill the data side's levels below the first (all of them if there is only one). */
+    for (int i = n - 1; i >= (n > 1 ? 1 : 0); i--)
+        priv_fill(h, k, k->path[1][i], line, state, 0, now);
+    res->cycles = cyc;
+    return cyc;
+}
+
 int cache_repeat_slot(cache_sys_t *h, int cpu, uint64_t pa, enum cache_kind kind, uint64_t **hits,
                       uint64_t **set_hits)
 {

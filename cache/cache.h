@@ -193,6 +193,14 @@ uint32_t cache_access(cache_sys_t *h, int cpu, uint64_t pa, enum cache_kind kind
 int cache_repeat_slot(cache_sys_t *h, int cpu, uint64_t pa, enum cache_kind kind, uint64_t **hits,
                       uint64_t **set_hits);
 
+/* Hardware prefetch (the L2 streamer of emu/memsys.c): unless a private level of cpu already holds
+ * the line of pa, read it as a load would (LLC, other cores, memory, with the same coherence) and
+ * fill it into the data side's private levels below the first one (L2; the first level itself when
+ * it is the only one). The private levels' hit and miss counters do not count it (they count demand
+ * accesses); the LLC's and cpuN.coh.* do. Returns the cycles until the line is there, 0 if nothing
+ * was done. */
+uint32_t cache_prefetch(cache_sys_t *h, int cpu, uint64_t pa, uint64_t now, cache_result_t *res);
+
 /* The MESI state of the line holding pa in CPU cpu's private levels (CACHE_I if none holds it). */
 enum cache_mesi cache_state(const cache_sys_t *h, int cpu, uint64_t pa);
 /* 1 if socket's LLC holds the line of pa (*dirty receives its dirty bit if not NULL). */

@@ -70,6 +70,10 @@ static void usage_run(FILE *f)
             "  --env=K=V               add or replace a variable of the program's environment (repeatable)\n"
             "  --trace-insn=N          keep the last N instructions; print them disassembled on a crash\n"
             "  --print-config          print the effective configuration and exit\n"
+            "  --cpu=N                 SE mode: run the program on CPU N, so on its socket and local NUMA\n"
+            "                          node (the same as --set se.cpu=N; docs/SE.md, \"NUMA\")\n"
+            "  --record=FILE           record the run's memory accesses, walks and invalidations into a\n"
+            "                          trace (SE mode, with --timing=tlb or full; docs/TRACE.md)\n"
             "\n"
             "full-system options (--mode=fs; docs/BOOT.md, docs/DEVICES.md):\n"
             "  --kernel=FILE           guest kernel ELF (default: the one built into emu, guest/)\n"
@@ -112,7 +116,7 @@ static int parse_u64(const char *s, uint64_t *out)
 
 enum { OPT_MODE = 256, OPT_CONFIG, OPT_SET, OPT_STATS, OPT_TIMING, OPT_MAXI, OPT_ROOT, OPT_ENV, OPT_TRACE,
        OPT_PRINTCFG, OPT_FF, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_KTESTS, OPT_KLOG, OPT_REPORTS, OPT_DISK,
-       OPT_STATSDIR, OPT_UI, OPT_SNAP, OPT_SNAP_EVERY, OPT_SNAP_DIR, OPT_HEAT, OPT_UI_INTERVAL };
+       OPT_STATSDIR, OPT_UI, OPT_SNAP, OPT_SNAP_EVERY, OPT_SNAP_DIR, OPT_HEAT, OPT_UI_INTERVAL, OPT_CPU };
 
 /* The visualizer's options (ui/ui.h); any of them builds a ui_t around the machine. */
 static ui_opts_t ui_o;
@@ -278,6 +282,7 @@ static int cmd_run(int argc, char **argv)
         {"env", required_argument, 0, OPT_ENV},
         {"trace-insn", required_argument, 0, OPT_TRACE},
         {"print-config", no_argument, 0, OPT_PRINTCFG},
+        {"cpu", required_argument, 0, OPT_CPU},
         {"kernel", required_argument, 0, OPT_KERNEL},
         {"initrd", required_argument, 0, OPT_INITRD},
         {"append", required_argument, 0, OPT_APPEND},
@@ -285,6 +290,7 @@ static int cmd_run(int argc, char **argv)
         {"kernel-log", required_argument, 0, OPT_KLOG},
         {"reports-dir", required_argument, 0, OPT_REPORTS},
         {"report", no_argument, 0, 'R'},
+        {"record", required_argument, 0, 'W'},
         {"disk", required_argument, 0, OPT_DISK},
         {"stats-dir", required_argument, 0, OPT_STATSDIR},
         {"ui", no_argument, 0, OPT_UI},
@@ -304,11 +310,12 @@ static int cmd_run(int argc, char **argv)
     const char *config_spec = NULL, *stats_path = NULL, *root = ".";
     char **sets = calloc((size_t)argc, sizeof(char *));
     char **envs = calloc((size_t)argc, sizeof(char *));
-    int nsets = 0, nenv = 0, quiet = 0, print_config = 0, trace_n = 0;
+    int nsets = 0, nenv = 0, quiet = 0, print_config = 0, trace_n = 0, cpu_given = 0;
     uint64_t max_insns = 0, ff_insns = 0;
     int timing = EMU_TIMING_OFF, ff_roi = 0, fs_only = 0;
     emu_fs_opts_t fso;
     memset(&fso, 0, sizeof(fso));
+    const char *record_path = NULL;
     char err[2048];
     int status = EMU_EXIT_ERROR;
     emu_t *m = NULL;
@@ -395,6 +402,19 @@ static int cmd_run(int argc, char **argv)
             break;
         }
         case OPT_PRINTCFG: print_config = 1; break;
+        case OPT_CPU: {
+            /* --cpu=N is se.cpu=N, applied in order with the --set options. */
+            uint64_t n;
+            static char cpu_set[48];
+            if (parse_u64(optarg, &n) < 0 || n > 16383) {
+                fprintf(stderr, "emu: bad --cpu '%s': expected a CPU number (see emu info)\n", optarg);
+                goto out;
+            }
+            snprintf(cpu_set, sizeof(cpu_set), "se.cpu=%llu", (unsigned long long)n);
+            sets[nsets++] = cpu_set;
+            cpu_given = 1;
+            break;
+        }
         case OPT_KERNEL: fso.kernel = optarg; fs_only = 1; break;
         case OPT_INITRD: fso.initrd = optarg; fs_only = 1; break;
         case OPT_APPEND: fso.cmdline = optarg; fs_only = 1; break;
@@ -402,6 +422,7 @@ static int cmd_run(int argc, char **argv)
         case OPT_KLOG: fso.kernel_log = optarg; fs_only = 1; break;
         case OPT_REPORTS: fso.reports_dir = optarg; fs_only = 1; break;
         case 'R': fso.report_at_end = 1; fs_only = 1; break;
+        case 'W': record_path = optarg; break;
         case OPT_DISK: fso.disk = optarg; fs_only = 1; break;
         case 'v': fso.verbose = 1; break;
         case 'q': quiet = 1; break;
@@ -435,6 +456,14 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     stats_cfg = &cfg;
+    if (record_path && mode == EMU_MODE_FS) {
+        fprintf(stderr, "emu: --record works in SE mode only for now (full-system recording comes later)\n");
+        goto out;
+    }
+    if (cpu_given && mode == EMU_MODE_FS) {
+        fprintf(stderr, "emu: --cpu needs --mode=se (full-system mode runs the guest on every CPU)\n");
+        goto out;
+    }
     if (fs_only && mode != EMU_MODE_FS) {
         fprintf(stderr, "emu: --kernel, --initrd, --append, --kernel-tests, --kernel-log, --reports-dir and --disk "
                         "need --mode=fs\n");
@@ -482,6 +511,10 @@ static int cmd_run(int argc, char **argv)
         .env = envs,
         .root = root,
     };
+    if (record_path && emu_record_start(m, record_path, err, sizeof(err)) < 0) {
+        fprintf(stderr, "emu: %s\n", err);
+        goto out;
+    }
     int rc = emu_load(m, &prog, err, sizeof(err));
     if (rc != 0) {
         fprintf(stderr, "emu: %s\n", err);
@@ -503,6 +536,10 @@ static int cmd_run(int argc, char **argv)
     }
     clock_gettime(CLOCK_MONOTONIC, &t0); /* the run's time, not the window's opening */
     emu_run(m, max_insns, &res);
+    if (record_path && emu_record_finish(m, err, sizeof(err)) < 0) {
+        fprintf(stderr, "emu: %s\n", err);
+        res.status = EMU_EXIT_ERROR;
+    }
     status = finish_run(m, &res, t0, ui && ui_quit_requested(ui) ? 0 : max_insns, stats_path, quiet);
     status = ui_end(ui, status);
 out:

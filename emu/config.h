@@ -21,6 +21,9 @@ enum config_type {
     CFG_STR,  /* free text (a matrix); stored in config_t.str[min] (min is the slot, max its length) */
 };
 
+/* se.pt_node: the page-table placement modes, then the node numbers (emu/se_mm.c). */
+#define SE_PT_NODE_CHOICES "policy|task|local|0|1|2|3|4|5|6|7|8|9|10|11|12|13|14|15|16|17|18|19|20|21|22|23|24|25|26|27|28|29|30|31|32|33|34|35|36|37|38|39|40|41|42|43|44|45|46|47|48|49|50|51|52|53|54|55|56|57|58|59|60|61|62|63"
+
 /* X(section, key, type, default, unit, min, max, choices, description) */
 #define CONFIG_KEYS(X)                                                                             \
     X(machine, sockets, CFG_INT, "1", "", 1, 64, NULL, "Number of CPU sockets (packages)")        \
@@ -136,6 +139,20 @@ enum config_type {
       "Core-to-core transfer latency within a socket")                                           \
     X(cache, c2c_remote_ns, CFG_INT, "85", "ns", 0, 100000, NULL,                                 \
       "Core-to-core transfer latency across sockets")                                            \
+    X(cache, prefetch, CFG_ENUM, "on", "", 0, 0, "on|off",                                        \
+      "The L2 stream prefetcher of every core (--timing=full)")                                  \
+    X(cache, prefetch_streams, CFG_INT, "32", "streams", 1, 64, NULL,                              \
+      "L2 stream prefetcher: streams tracked per core (one per 4 KiB region)")                  \
+    X(cache, prefetch_distance, CFG_INT, "20", "lines", 1, 63, NULL,                               \
+      "L2 stream prefetcher: how far ahead of the demand miss it may prefetch")                 \
+    X(cache, prefetch_degree, CFG_INT, "2", "lines", 1, 64, NULL,                                  \
+      "L2 stream prefetcher: lines prefetched per demand miss of a confirmed stream")          \
+    X(cache, prefetch_queue, CFG_INT, "16", "requests", 1, 64, NULL,                               \
+      "L2 stream prefetcher: prefetches in flight at most (the L2's queue of outstanding misses)") \
+    X(cpu, mshrs, CFG_INT, "10", "entries", 1, 64, NULL,                                           \
+      "Outstanding L1D misses per core (miss-status holding registers, the L1D fill buffers)") \
+    X(cpu, store_buffer, CFG_INT, "56", "entries", 0, 512, NULL,                                   \
+      "Store-buffer entries per core (0: every store waits for its completion)")               \
     X(dram, preset, CFG_ENUM, "ddr4-2666", "", 0, 0, "ddr4-2666|ddr5-4800",                       \
       "DRAM device and controller timing (JEDEC speed bin) of every node")                       \
     X(dram, channels, CFG_INT, "0", "channels", 0, 64, NULL, "Channels per node (0: the preset's)") \
@@ -146,8 +163,12 @@ enum config_type {
     X(dram, frontend_ns, CFG_INT, "20", "ns", 0, 100000, NULL,                                    \
       "Fixed uncore and controller latency added to every DRAM access")                          \
     X(dram, refresh, CFG_ENUM, "on", "", 0, 0, "on|off", "DRAM refresh (tRFC every tREFI)")        \
+    X(se, cpu, CFG_INT, "0", "CPU", 0, 16383, NULL,                                               \
+      "SE mode: the CPU the program runs on (--cpu): its socket, local node and NUMA latencies")  \
     X(se, mem_node, CFG_INT, "0", "node", 0, 63, NULL,                                            \
       "SE mode: the program's frames come from this node first (lower nodes are not used)")      \
+    X(se, pt_node, CFG_ENUM, "policy", "", 0, 0, SE_PT_NODE_CHOICES,                              \
+      "SE mode: where page tables go: policy (as the data they map), task, local, or a node")    \
     X(se, stack_size, CFG_SIZE, "8M", "bytes", 64ll << 10, 1ll << 30, NULL,                       \
       "SE mode: size of the main thread's stack mapping (RLIMIT_STACK as the program sees it)")   \
     X(se, mmap_base, CFG_SIZE, "0x7f0000000000", "address", 1ll << 32, 1ll << 47, NULL,           \

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 
 #include "emu/machine.h"
+#include "emu/record.h"
 #include "emu/memsys.h"
 #include "emu/se.h"
 #include "emu/timing.h"
@@ -40,6 +41,7 @@ typedef struct block {
     uint32_t cycles;      /* base cycles of the whole block (emu/timing.h) */
     uint32_t bytes;       /* code bytes of the block within its first page (fetched per line) */
     uint8_t *cost;        /* base cycles of each instruction (after insns[]) */
+    insn_regs_t *regs;    /* registers each instruction reads and writes (after cost[]; --timing=full) */
     insn_t insns[];
 } block_t;
 
@@ -69,6 +71,8 @@ void cpu_flush_tc(cpu_t *c)
 
 void cpu_flush_tlb(cpu_t *c)
 {
+    if (UNLIKELY(c->m->rec))
+        rec_flush(c);
     cpu_flush_tc(c);
     /* The modelled TLBs and paging-structure caches see the same flush (MOV CR3 without PCIDs),
      * kept coherent even while timing is off so that a fast-forward switch finds them right. */
@@ -82,6 +86,8 @@ void cpu_flush_tlb(cpu_t *c)
 
 void cpu_flush_page(cpu_t *c, uint64_t va)
 {
+    if (UNLIKELY(c->m->rec))
+        rec_invlpg(c, va);
     unsigned i = (va >> 12) & (TC_SIZE - 1);
     uint64_t page = va & ~0xfffull;
     if (c->tc_r[i].page == page)
@@ -136,6 +142,8 @@ void cpu_flush_range(cpu_t *c, uint64_t va, uint64_t len, uint64_t stride)
     if (c->tlb) {
         cpu_tlb_sync(c);
         for (uint64_t a = 0; a < len; a += stride) {
+            if (UNLIKELY(c->m->rec))
+                rec_invlpg(c, va + a);
             tlb_invlpg(c->tlb, va + a, c->mmu.pcid);
             if (c->walker)
                 mmu_invlpg(c->walker, va + a, c->mmu.pcid);
@@ -149,6 +157,8 @@ static void tc_fill(cpu_t *c, uint64_t va, enum mmu_access acc, uint8_t *host, t
     uint64_t page = va & ~0xfffull;
     uintptr_t addend = (uintptr_t)(host - (va & 0xfff)) - (uintptr_t)page;
     unsigned i = (va >> 12) & (TC_SIZE - 1);
+    if (UNLIKELY(c->m->rec))
+        return; /* recording: every access takes the slow path, where it is recorded (emu/record.c) */
     tc_entry_t e = {page, addend, te, te ? te->tag : 0};
     if (UNLIKELY(c->m->heat))
         machine_heat(c->m, host); /* frame heat for the visualizer (emu/snapshot.c) */
@@ -211,8 +221,13 @@ static uint8_t *translate_timed(cpu_t *c, uint64_t va, enum mmu_access acc, int 
     }
     if (!te) {
         mmu_walk_result_t w;
+        uint64_t walk0 = mmu_stats(c->walker)->walk_cycles + tlb_lookup_cycles(c->tlb);
         for (int attempt = 0;; attempt++) {
+            if (UNLIKELY(m->rec))
+                rec_walk_before(c, va);
             int rc = mmu_walk(c->walker, &c->mmu, va, acc, &w);
+            if (UNLIKELY(m->rec))
+                rec_walk(c, va, acc == MMU_EXEC ? 0 : acc == MMU_WRITE ? 2 : 1, rc != 0);
             if (rc == 0)
                 break;
             /* A page fault invalidates the TLB entries for va (SDM vol. 3 4.10.4.1); the walker
@@ -235,6 +250,8 @@ static uint8_t *translate_timed(cpu_t *c, uint64_t va, enum mmu_access acc, int 
         if (!(c->sys.cr4 & CR4_PGE))
             p.flags &= ~TLB_F_G; /* PTE.G counts only with CR4.PGE (SDM vol. 3 4.10.2.4) */
         te = tlb_fill(c->tlb, kind, va, pcid, size, &p);
+        /* The core waited for the STLB and the walk. */
+        c->sb_clk += mmu_stats(c->walker)->walk_cycles + tlb_lookup_cycles(c->tlb) - walk0;
     }
     uint8_t *host = (uint8_t *)(uintptr_t)te->host + (va & ((1ull << tlb_size_shift(tlb_entry_size(te))) - 1));
     if (acc == MMU_WRITE) {
@@ -245,6 +262,9 @@ static uint8_t *translate_timed(cpu_t *c, uint64_t va, enum mmu_access acc, int 
         }
     }
     tc_fill(c, va, acc, host, te);
+    if (UNLIKELY(m->rec))
+        rec_translate(c, acc == MMU_EXEC ? 0 : acc == MMU_WRITE ? 2 : 1, va, (uint64_t)(host - dram_base(m->dram)),
+                      tlb_size_shift(tlb_entry_size(te)));
     return host;
 }
 
@@ -283,6 +303,8 @@ static uint8_t *translate(cpu_t *c, uint64_t va, enum mmu_access acc, int raise)
 /* Full timing: the n bytes at host address h go through the cache model (emu/memsys.c). */
 static inline void charge(cpu_t *c, const uint8_t *h, uint64_t n, int store)
 {
+    if (UNLIKELY(c->m->rec) && n)
+        rec_cache(c, store ? 2 : 1, (uint64_t)(h - dram_base(c->m->dram)), n);
     if (UNLIKELY(c->timing == CPU_TIMING_FULL) && n)
         mem_timed(c, (uintptr_t)h, (int)n, store);
 }
@@ -459,6 +481,7 @@ static block_t *decode_block(cpu_t *c, uint64_t rip, uint8_t *host)
     machine_t *m = c->m;
     insn_t tmp[BLOCK_MAX_INSNS];
     uint8_t cost[BLOCK_MAX_INSNS];
+    insn_regs_t regs[BLOCK_MAX_INSNS];
     int n = 0;
     uint64_t va = rip;
     int cross = 0;
@@ -490,18 +513,21 @@ static block_t *decode_block(cpu_t *c, uint64_t rip, uint8_t *host)
                 cpu_ud(c);
             }
             cost[0] = m->class_cycles[timing_insn_class(bytes, len)];
+            timing_insn_regs(bytes, len, in, &regs[0]);
             cross = 1;
             n = 1;
             break;
         }
         cost[n] = m->class_cycles[timing_insn_class(code, len)];
+        timing_insn_regs(code, len, in, &regs[n]);
         n++;
         va += (uint64_t)len;
         if (ends || n == BLOCK_MAX_INSNS || (va & 0xfff) == 0)
             break;
     }
 
-    size_t bytes = sizeof(block_t) + (size_t)n * sizeof(insn_t) + (size_t)n;
+    size_t regs_off = (sizeof(block_t) + (size_t)n * sizeof(insn_t) + (size_t)n + 7) & ~(size_t)7;
+    size_t bytes = regs_off + (size_t)n * sizeof(insn_regs_t);
     block_t *b;
     if (cross) {
         b = cc->scratch;
@@ -519,6 +545,8 @@ static block_t *decode_block(cpu_t *c, uint64_t rip, uint8_t *host)
     memcpy(b->insns, tmp, (size_t)n * sizeof(insn_t));
     b->cost = (uint8_t *)&b->insns[n];
     memcpy(b->cost, cost, (size_t)n);
+    b->regs = (insn_regs_t *)(void *)((uint8_t *)b + regs_off);
+    memcpy(b->regs, regs, (size_t)n * sizeof(insn_regs_t));
     b->cycles = 0;
     for (int k = 0; k < n; k++)
         b->cycles += cost[k];
@@ -580,7 +608,8 @@ static inline void retire(cpu_t *c, const block_t *b, uint32_t n)
 
 /* Execute blocks until max instructions retired or the machine stops. 'trace' is a compile-time
  * constant in each caller so the untraced loop has no per-instruction test for it. */
-static inline __attribute__((always_inline)) void run_blocks(cpu_t *c, uint64_t limit, const int trace)
+static inline __attribute__((always_inline)) void run_blocks(cpu_t *c, uint64_t limit, const int trace,
+                                                             const int full)
 {
     machine_t *m = c->m;
     while (!m->stop && !c->yield && c->st.instructions < limit) {
@@ -594,6 +623,8 @@ static inline __attribute__((always_inline)) void run_blocks(cpu_t *c, uint64_t 
         c->cur = NULL;
         c->block_ring[c->block_pos++ & (CPU_BLOCK_RING - 1)] = c->rip;
         block_t *b = find_block(c);
+        if (UNLIKELY(m->rec))
+            rec_cache(c, 0, (uint64_t)(b->key - (uintptr_t)dram_base(m->dram)), b->bytes);
         if (UNLIKELY(c->timing == CPU_TIMING_FULL))
             memsys_fetch(c, (uint64_t)(b->key - c->host_base), b->bytes);
         const insn_t *i = b->insns;
@@ -603,14 +634,30 @@ static inline __attribute__((always_inline)) void run_blocks(cpu_t *c, uint64_t 
             end = i + left;
         c->cur_block = b;
         c->block_end = end;
+        const insn_regs_t *rg = b->regs;
+        const uint8_t *cost = b->cost;
+        if (full && UNLIKELY(c->sb_resync))
+            c->sb_clk = cpu_cycles(c); /* L1 TLB hits cost cycles: the clock follows them here */
         do {
             c->cur = i;
             if (trace)
                 trace_record(m, c->rip);
+            if (full) {
+                /* The scoreboard (emu/memsys.c, "The core"): only while a register is not ready. */
+                c->sb_cur = rg;
+                if (UNLIKELY(c->sb_clk < c->sb_max))
+                    core_issue_fast(c, rg);
+            }
             c->rip += i->len;
             i->fn(c, i);
+            if (full) {
+                c->sb_clk += *cost++;
+                rg++;
+            }
             i++;
         } while (i < c->block_end);
+        if (full)
+            c->sb_cur = &core_no_regs;
         retire(c, b, (uint32_t)(i - b->insns));
         c->cur_block = NULL;
     }
@@ -635,6 +682,7 @@ uint64_t cpu_run(cpu_t *c, uint64_t max)
         c->fault_trap = 0;
         c->cur = NULL;
         c->cur_block = NULL;
+        c->sb_cur = &core_no_regs; /* the exception's accesses belong to no instruction */
         if (m->mode == EMU_MODE_SE)
             se_exception(c, c->fault_vector, c->fault_error, c->fault_addr);
         else
@@ -645,10 +693,17 @@ uint64_t cpu_run(cpu_t *c, uint64_t max)
         return 0;
     c->in_run = 1;
     c->yield = 0;
-    if (m->trace_n)
-        run_blocks(c, limit, 1);
+    c->sb_cur = &core_no_regs;
+    if (c->timing == CPU_TIMING_FULL)
+        c->sb_clk = cpu_cycles(c); /* the core's clock, kept by the run loop from here on */
+    if (m->trace_n && c->timing == CPU_TIMING_FULL)
+        run_blocks(c, limit, 1, 1);
+    else if (m->trace_n)
+        run_blocks(c, limit, 1, 0);
+    else if (c->timing == CPU_TIMING_FULL)
+        run_blocks(c, limit, 0, 1);
     else
-        run_blocks(c, limit, 0);
+        run_blocks(c, limit, 0, 0);
     c->in_run = 0;
     return c->st.instructions - start;
 }
@@ -665,7 +720,7 @@ cpu_t *cpu_new(struct machine *m, int id)
         return NULL;
     }
     cc->arena = malloc(CODE_ARENA_BYTES);
-    cc->scratch = malloc(sizeof(block_t) + sizeof(insn_t) + 16);
+    cc->scratch = malloc(sizeof(block_t) + sizeof(insn_t) + 16 + sizeof(insn_regs_t));
     if (!cc->arena || !cc->scratch) {
         free(cc->arena);
         free(cc->scratch);
@@ -682,7 +737,7 @@ cpu_t *cpu_new(struct machine *m, int id)
     c->mmu.user = 1;
     c->mmu.wp = 1;
     c->mmu.nxe = 1;
-    c->rep_line[0] = c->rep_line[1] = CPU_NO_LINE;
+    c->sb_cur = &core_no_regs;
     cpu_sys_init(c); /* CPL 3, the control registers of a Linux process (emu/priv.h) */
     cpu_flush_tlb(c);
     return c;
@@ -696,6 +751,9 @@ void cpu_free(cpu_t *c)
     free(cc->arena);
     free(cc->scratch);
     free(cc);
+    free(c->rep);
+    if (c->core)
+        memsys_core_free(c->core);
     free(c);
 }
 
@@ -726,7 +784,7 @@ uint64_t cpu_cycles(const cpu_t *c)
     if (c->walker)
         cy += mmu_stats(c->walker)->walk_cycles;
     cy += c->mem_cycles[0] + c->mem_cycles[1] + c->mem_cycles[2] + c->mem_cycles[3];
-    return cy;
+    return cy - c->mem_cycles[CPU_MEMC_OVERLAP];
 }
 
 /* ---- replay (emu/replay.c) ------------------------------------------------------------------- */
@@ -740,6 +798,8 @@ int cpu_replay_access(cpu_t *c, uint64_t va, uint32_t size, int kind)
     enum mmu_access acc = kind == 0 ? MMU_EXEC : kind == 2 ? MMU_WRITE : MMU_READ;
     if (size == 0)
         size = 1;
+    if (c->timing == CPU_TIMING_FULL)
+        c->sb_clk = cpu_cycles(c); /* replay runs outside the run loop, which keeps the clock */
     uint64_t done = 0;
     while (done < size) {
         uint64_t a = va + done;
@@ -763,4 +823,38 @@ int cpu_replay_access(cpu_t *c, uint64_t va, uint32_t size, int kind)
             c->base_cycles += c->m->class_cycles[0];
     }
     return 0;
+}
+
+/* Replay of a recording (emu/replay.c): one translation (a TLB lookup, and a walk on a miss), with no
+ * cache access. 0, or -1 when va does not translate. */
+int cpu_replay_translate(cpu_t *c, uint64_t va, int kind)
+{
+    return translate(c, va, kind == 0 ? MMU_EXEC : kind == 2 ? MMU_WRITE : MMU_READ, 0) ? 0 : -1;
+}
+
+/* Replay of a recording: one cache access of size bytes at pa (full timing only). */
+void cpu_replay_cache(cpu_t *c, uint64_t pa, uint32_t size, int kind)
+{
+    if (c->timing != CPU_TIMING_FULL || !size)
+        return;
+    if (kind == 0) {
+        memsys_fetch(c, pa, size);
+        return;
+    }
+    uint8_t *h = dram_host(c->m->dram, pa);
+    if (h)
+        mem_timed(c, (uintptr_t)h, (int)size, kind == 2);
+}
+
+/* Replay of a recording: a walk that faulted (the caller made the leaf not present): the walker counts
+ * it as the run's did, and the TLBs drop va as after a page fault. */
+void cpu_replay_fault_walk(cpu_t *c, uint64_t va)
+{
+    if (!c->walker)
+        return;
+    mmu_walk_result_t w;
+    cpu_tlb_sync(c);
+    mmu_walk(c->walker, &c->mmu, va, MMU_READ, &w);
+    tlb_invlpg(c->tlb, va, c->mmu.pcid);
+    c->st.page_faults++; /* the run took a page fault there (SE demand paging resolved it) */
 }

@@ -29,6 +29,7 @@
 #include "emu/priv.h"
 #include "mmu/mmu.h"
 #include "tlb/tlb.h"
+#include "emu/timing.h"
 
 struct machine;
 typedef struct cpu cpu_t;
@@ -203,16 +204,28 @@ struct cpu {
     uint64_t base_cycles;
     tlb_entry_t *rep_te[2];   /* last L1 entry hit per side (0: fetch, 1: data), NULL if none */
     uint64_t rep_n[2];        /* hits on it not yet reported to the model */
-    /* Full timing (emu/memsys.c): pa = host - host_base. rep_line[0] is the line whose repeated
-     * load, rep_line[1] the line whose repeated store, is certainly a hit in the first data level
-     * without any change to the model but its hit counters (*rep_hits, *rep_set_hits), costing
-     * rep_lat; CPU_NO_LINE if none. mem_cycles: CPU_MEMC_* below. */
+    /* Full timing (emu/memsys.c): pa = host - host_base. The repeat filter: rep[line & rep_mask]
+     * (one entry per set of the first data level) names, per kind (0 load, 1 store), the line
+     * whose repeated access is certainly a hit in that level without any change to the model but
+     * its hit counters (*rep_hits, *set_hits), costing rep_lat; an entry is valid while its key
+     * is (line << 16 | rep_gen). mem_cycles: CPU_MEMC_* below. */
     uintptr_t host_base;
-    uint64_t rep_line[2];
-    uint64_t *rep_hits, *rep_set_hits;
+    struct cpu_rep *rep;
+    uint64_t rep_mask, rep_gen;
+    uint64_t *rep_hits;
     uint32_t rep_lat, line_shift;
     int socket, cache_id;     /* the CPU's socket, its index in the cache model */
-    uint64_t mem_cycles[4];
+    uint64_t mem_cycles[5];
+    /* The core of --timing=full (emu/memsys.c, "The core"): sb_clk is the CPU's cycles at the
+     * current instruction (set from cpuN.cycles when cpu_run starts, then advanced by base cycles,
+     * walks, fetches and waits), sb_ready[r] the cycle register r (TREG_*) is ready, sb_max the latest
+     * of them; sb_cur the registers of the current instruction; core: MSHRs, store buffer,
+     * prefetcher. */
+    uint64_t sb_clk, sb_max;
+    const struct insn_regs *sb_cur;
+    int sb_resync;            /* tlb.l1_latency > 0: re-read the clock from the counters per block */
+    struct core_model *core;
+    uint64_t sb_ready[20];    /* [TREG_NONE_RD] stays 0, [TREG_NONE_WR] is a scratch slot */
 
     int id;
     struct machine *m;
@@ -222,6 +235,11 @@ struct cpu {
 #define CPU_BLOCK_RING 8
     uint64_t block_ring[CPU_BLOCK_RING];
     uint32_t block_pos;
+    /* --record (emu/record.c): base cycles and instructions at this CPU's previous record. */
+    uint64_t rec_base, rec_insns;
+    uint64_t rec_wpa[5], rec_wval[5]; /* the path of the walk about to happen, before it */
+    int rec_wn;
+    uint64_t rec_cr3;                 /* the CR3 last written into the recording (+1; 0: none yet) */
 
     /* Privileged state: CPL, control registers, MSRs, IDT/GDT/TSS, interrupts (emu/priv.h). Last,
      * so that the run loop's fields keep their places. */
@@ -291,18 +309,88 @@ static inline int tc_timed_ok(cpu_t *c, const tc_entry_t *e, enum tlb_kind kind)
 /* Full timing (emu/memsys.c). */
 #define CPU_TIMING_FULL 2
 #define CPU_NO_LINE (~0ull)
-enum { CPU_MEMC_CACHE = 0, CPU_MEMC_DRAM_LOCAL = 1, CPU_MEMC_DRAM_REMOTE = 2, CPU_MEMC_COHERENCE = 3 };
+/* mem_cycles[]: the latency of every access, split by where it was served; OVERLAP is the part of
+ * the data accesses' latency the core did not wait for (memory-level parallelism), so that
+ * cycles = base + TLB + walks + CACHE + DRAM_LOCAL + DRAM_REMOTE + COHERENCE - OVERLAP. */
+enum { CPU_MEMC_CACHE = 0, CPU_MEMC_DRAM_LOCAL = 1, CPU_MEMC_DRAM_REMOTE = 2, CPU_MEMC_COHERENCE = 3,
+       CPU_MEMC_OVERLAP = 4 };
+/* One entry of the repeat filter (cpu_t.rep). ready: the cycle the line's data is there (a fill
+ * still in flight), set_hits: the hit counter of the line's set. */
+struct cpu_rep {
+    uint64_t key[2];
+    uint64_t ready;
+    uint64_t *set_hits;
+};
 void memsys_data(cpu_t *c, uint64_t pa, uint64_t size, int store);
-/* A data access of size bytes at host address host through the cache model: a repeat of the last
- * line is counted here (a hit in the first level, its latency), anything else goes to memsys. */
+/* The scoreboard after an access of the current instruction that hit the first data level with
+ * latency lat, whose line's data is there at cycle ready (emu/memsys.c). */
+void core_hit_store(cpu_t *c, uint64_t done);
+/* Before an instruction while some register is not ready (sb_clk < sb_max): wait for its address
+ * registers, then give its destinations the readiness of its sources. */
+void core_issue(cpu_t *c, const struct insn_regs *r);
+void core_wait_reg(cpu_t *c, uint64_t until);
+/* core_issue for the common instruction (few registers), inline in the run loop. */
+static inline void core_issue_fast(cpu_t *c, const struct insn_regs *r)
+{
+    if (UNLIKELY(r->slow)) {
+        core_issue(c, r);
+        return;
+    }
+    uint64_t *rd = c->sb_ready;
+    uint64_t a0 = rd[r->ai[0]], a1 = rd[r->ai[1]];
+    uint64_t w = a0 > a1 ? a0 : a1;
+    if (UNLIKELY(w > c->sb_clk))
+        core_wait_reg(c, w);
+    uint64_t d0 = rd[r->ri[0]], d1 = rd[r->ri[1]], d2 = rd[r->ri[2]];
+    uint64_t d = d0 > d1 ? d0 : d1;
+    d = d > d2 ? d : d2;
+    rd[r->wi[0]] = d;
+    rd[r->wi[1]] = d;
+    rd[r->wi[2]] = d;
+}
+/* The registers of no instruction: an access made outside the run loop of --timing=full (trace
+ * replay, an exception frame pushed between blocks) blocks the core for its whole latency
+ * (core_blocking), as before memory-level parallelism. */
+extern const struct insn_regs core_no_regs;
+
+void core_blocking(cpu_t *c, uint64_t done);
+static inline void core_hit_load(cpu_t *c, uint64_t done)
+{
+    if (UNLIKELY(c->sb_cur == &core_no_regs)) {
+        core_blocking(c, done);
+        return;
+    }
+    uint32_t m = c->sb_cur->ld;
+    while (m) {
+        int r = __builtin_ctz(m);
+        m &= m - 1;
+        if (c->sb_ready[r] < done)
+            c->sb_ready[r] = done;
+    }
+    if (c->sb_max < done)
+        c->sb_max = done;
+}
+/* A data access of size bytes at host address host through the cache model: a repeat of a line the
+ * filter names is counted here (a hit in the first level, its latency, the scoreboard), anything
+ * else goes to memsys. */
 static inline void mem_timed(cpu_t *c, uintptr_t host, int size, int store)
 {
     uint64_t pa = host - c->host_base;
     uint64_t line = pa >> c->line_shift;
-    if (LIKELY(line == c->rep_line[store] && ((pa + (uint64_t)size - 1) >> c->line_shift) == line)) {
+    struct cpu_rep *e = &c->rep[line & c->rep_mask];
+    if (LIKELY(e->key[store] == ((line << 16) | c->rep_gen) &&
+               ((pa + (uint64_t)size - 1) >> c->line_shift) == line)) {
         (*c->rep_hits)++;
-        (*c->rep_set_hits)++;
+        (*e->set_hits)++;
         c->mem_cycles[CPU_MEMC_CACHE] += c->rep_lat;
+        c->mem_cycles[CPU_MEMC_OVERLAP] += c->rep_lat;
+        uint64_t done = c->sb_clk + c->rep_lat;
+        if (UNLIKELY(e->ready > done))
+            done = e->ready;
+        if (store)
+            core_hit_store(c, done);
+        else
+            core_hit_load(c, done);
         return;
     }
     memsys_data(c, pa, (uint64_t)size, store);
@@ -395,6 +483,10 @@ void h_emu_marker(cpu_t *c, const insn_t *i);
  * 2 store; through the modelled TLBs, walker and, with full timing, caches. 0, or -1 when va does not
  * translate. */
 int cpu_replay_access(cpu_t *c, uint64_t va, uint32_t size, int kind);
+/* Replay of a recording: a translation only; a cache access only (pa, bytes); a faulting walk. */
+int cpu_replay_translate(cpu_t *c, uint64_t va, int kind);
+void cpu_replay_cache(cpu_t *c, uint64_t pa, uint32_t size, int kind);
+void cpu_replay_fault_walk(cpu_t *c, uint64_t va);
 
 /* The complete RFLAGS value (materialises the lazy flags); emu/flags.c. */
 uint64_t cpu_get_rflags(cpu_t *c);

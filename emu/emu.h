@@ -85,6 +85,11 @@ int emu_boot(emu_t *m, const emu_fs_opts_t *o, char *err, size_t errlen);
  * enum emu_frame_state; 0 = unknown, and always 0 in SE mode). */
 void emu_frame_state(emu_t *m, uint64_t pfn, int *state, int *aux, uint64_t *owner);
 
+/* Record the run into the trace file path (emu/record.c, docs/TRACE.md): call after emu_set_timing
+ * (timing must be on) and before emu_load, and emu_record_finish after emu_run. 0, or -1 with err. */
+int emu_record_start(emu_t *m, const char *path, char *err, size_t errlen);
+int emu_record_finish(emu_t *m, char *err, size_t errlen);
+
 /* Replay the trace at path on m's CPU 0 (emu/replay.c, docs/TRACE.md): every access through the
  * modelled TLBs, walker and, with full timing, caches and DRAM; at most max_records records (0: all).
  * Returns 0 with *res filled, or an exit status with a message in err. */
@@ -98,6 +103,10 @@ counters_t *emu_counters(emu_t *m);
 /* Print the machine cfg describes, as `numactl --hardware` does (nodes, CPUs, sizes, distances),
  * followed by the CPU and paging. */
 void emu_print_info(const config_t *cfg, FILE *f);
+/* The topology emu info prints: CPU n is core n % cores_per_socket of socket n / cores_per_socket,
+ * and a socket's cores are spread over its nodes in order (sub-NUMA clustering). */
+int emu_cpu_socket(const config_t *cfg, int cpu);
+int emu_cpu_node(const config_t *cfg, int cpu);
 
 /* Print every counter name (per-CPU ones as cpuN.name) with its description. */
 void emu_list_counters(FILE *f);

@@ -19,6 +19,22 @@ static void print_array(FILE *f, const char *name, int64_t entries, int64_t ways
                 (long long)(entries / ways));
 }
 
+int emu_cpu_socket(const config_t *cfg, int cpu)
+{
+    return cpu / (int)config_get(cfg, CFG_machine_cores_per_socket);
+}
+
+int emu_cpu_node(const config_t *cfg, int cpu)
+{
+    int cores = (int)config_get(cfg, CFG_machine_cores_per_socket);
+    int per = (int)config_get(cfg, CFG_machine_nodes_per_socket);
+    int socket = cpu / cores, core = cpu % cores, sub = 0;
+    /* The last node whose range of cores (as printed below) starts at or before this core. */
+    for (int s = 0; s < per; s++)
+        if (s * cores / per <= core && core < (s + 1) * cores / per)
+            sub = s;
+    return socket * per + sub;
+}
 
 void emu_print_info(const config_t *cfg, FILE *f)
 {
@@ -87,6 +103,12 @@ void emu_print_info(const config_t *cfg, FILE *f)
     if (levels == 5)
         PWC("PML5E", pml5e);
 #undef PWC
+    int se_cpu = (int)config_get(cfg, CFG_se_cpu);
+    if (se_cpu < sockets * cores)
+        fprintf(f, "se: the program runs on cpu %d (se.cpu, --cpu): socket %d, local node %d\n", se_cpu,
+                emu_cpu_socket(cfg, se_cpu), emu_cpu_node(cfg, se_cpu));
+    else
+        fprintf(f, "se: se.cpu = %d, but the machine has %d CPUs\n", se_cpu, sockets * cores);
     memsys_print_info(cfg, f);
     fprintf(f, "configuration: %s\n", cfg->source);
 }

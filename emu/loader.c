@@ -553,6 +553,8 @@ int se_load(machine_t *m, const emu_program_t *p, char *err, size_t errlen)
         memset(c->xmm, 0, sizeof(c->xmm));
         cpu_fpu_reset(c);
         cpu_flush_tlb(c);
+        /* RDTSCP and RDPID report the CPU and its node as Linux sets IA32_TSC_AUX: node << 12 | cpu. */
+        c->sys.tsc_aux = ((uint64_t)se->local_node << 12) | (uint64_t)se->cpu;
     }
 
 #define X(name, desc) counters_add(m->ctrs, &se->st.name, desc, "se.%s", #name);
@@ -561,6 +563,16 @@ int se_load(machine_t *m, const emu_program_t *p, char *err, size_t errlen)
         /* A gauge, not an event count: a fast-forward reset must not zero it (it would wrap
          * below zero when tables are freed afterwards). */
         counters_set_live(m->ctrs, "se.page_table_pages");
+        for (int n = 0; n < se->nr_nodes; n++) {
+#define XN(name, desc) counters_add(m->ctrs, &se->nst[n].name, desc, "se.node%d.%s", n, #name);
+            SE_NODE_COUNTERS(XN)
+#undef XN
+            char gauge[48];
+            snprintf(gauge, sizeof(gauge), "se.node%d.frames", n);
+            counters_set_live(m->ctrs, gauge);
+            snprintf(gauge, sizeof(gauge), "se.node%d.page_tables", n);
+            counters_set_live(m->ctrs, gauge);
+        }
         se->counters_registered = 1;
     }
 #undef X

@@ -329,6 +329,13 @@ emu_t *emu_new(const config_t *cfg, enum emu_mode mode, char *err, size_t errlen
         emu_free(m);
         return NULL;
     }
+    if (mode != EMU_MODE_FS && config_get(cfg, CFG_se_cpu) >= ncpu) {
+        snprintf(err, errlen, "se.cpu (--cpu) = %lld, but the machine has %lld CPUs (0-%lld: machine.sockets x "
+                              "machine.cores_per_socket)",
+                 (long long)config_get(cfg, CFG_se_cpu), (long long)ncpu, (long long)ncpu - 1);
+        emu_free(m);
+        return NULL;
+    }
     m->nr_cpus = mode == EMU_MODE_FS ? (int)ncpu : 1;
     m->cpus = calloc((size_t)m->nr_cpus, sizeof(cpu_t *));
     if (!m->code_bits || !m->ctrs || !m->cpus) {
@@ -618,8 +625,23 @@ void emu_print_summary(emu_t *m, double host_seconds, FILE *f)
     }
     for (int i = 0; i < counters_count(m->ctrs); i++) {
         const char *n = counters_name(m->ctrs, i);
-        if (strncmp(n, "se.", 3) == 0)
+        if (strncmp(n, "se.", 3) == 0 && strncmp(n, "se.node", 7) != 0)
             fprintf(f, "emu: %-17s %llu\n", n, (unsigned long long)counters_value(m->ctrs, i));
+    }
+    if (m->se && m->dram && dram_nr_nodes(m->dram) > 1) {
+        /* NUMA: where the program ran and where its frames are (the se.nodeN.* counters). */
+        int cpu = (int)config_get(&m->cfg, CFG_se_cpu);
+        fprintf(f, "emu: numa: cpu %d, socket %d, local node %d\n", cpu,
+                cpu / (int)config_get(&m->cfg, CFG_machine_cores_per_socket), emu_cpu_node(&m->cfg, cpu));
+        for (int nd = 0; nd < dram_nr_nodes(m->dram); nd++) {
+            char name[64];
+#define NV(k) (snprintf(name, sizeof(name), "se.node%d." k, nd), (unsigned long long)counters_get(m->ctrs, name, NULL))
+            fprintf(f, "emu: numa: node%d frames %llu (page tables %llu), numa_hit %llu, numa_miss %llu, "
+                       "numa_foreign %llu, interleave_hit %llu\n",
+                    nd, NV("frames"), NV("page_tables"), NV("numa_hit"), NV("numa_miss"), NV("numa_foreign"),
+                    NV("interleave_hit"));
+#undef NV
+        }
     }
     fprintf(f, "emu: host time     %.3f s (%.1f MIPS)\n", host_seconds, mips);
 }
@@ -646,6 +668,9 @@ void emu_list_counters(FILE *f)
     memsys_list_counters(f); /* --timing=full only */
 #define X(name, desc) fprintf(f, "se.%-25s %s\n", #name, desc);
     SE_COUNTERS(X)
+#undef X
+#define X(name, desc) fprintf(f, "se.nodeN.%-20s %s\n", #name, desc);
+    SE_NODE_COUNTERS(X)
 #undef X
     /* Full-system mode only. */
 #define X(name, desc) fprintf(f, "cpuN.%-23s %s\n", #name, desc);

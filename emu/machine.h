@@ -48,6 +48,9 @@ struct machine {
     /* The CPU running now (failure reports name it). */
     cpu_t *cur_cpu;
 
+    /* --record: the trace being written (emu/record.c), NULL otherwise. */
+    struct trace_writer *rec;
+
     /* Set by whatever ends the run. */
     int stop;
     emu_result_t result;

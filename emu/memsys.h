@@ -6,6 +6,8 @@
  * line, at block entry) and the PTE loads of timed walks go through cache_access with their
  * physical address; an LLC miss goes to the controller of the node owning the line, from the CPU's
  * socket, with that pair's NUMA latency. The cycles are charged to the CPU (cpu_t.mem_cycles).
+ * The core's memory-level parallelism (a register scoreboard, MSHRs, a store buffer) and its L2
+ * stream prefetcher live here too (memsys.c, "The core"; docs/TIMING.md).
  */
 #ifndef EMU_MEMSYS_H
 #define EMU_MEMSYS_H
@@ -34,6 +36,8 @@ typedef struct memsys {
     int nr_nodes;
     int cores_per_socket;   /* of the cache model: 1 in SE mode (one CPU), the machine's otherwise */
     int first_ilevel;       /* index into cache_cfg_t.priv of the first level serving fetches, -1 */
+    int first_dlevel;       /* the same for loads and stores (the repeat filter's level), -1 */
+    int rep_off;            /* tests: never fill the repeat filters (every access calls cache_access) */
     int last_remote;        /* the last memory read of cache_access went to another socket's node */
     int last_cpu;           /* the only CPU whose repeat filters may be set (-1: none) */
     uint32_t line_shift;
@@ -66,10 +70,17 @@ void memsys_free(memsys_t *ms);
 void memsys_reset_stats(struct machine *m);
 
 /* The slow path of a data access of size bytes at physical address pa (each line it touches goes
- * through the caches); cpu.h's mem_timed() handles the repeat of the last line inline. */
+ * through the caches and the core's scoreboard); cpu.h's mem_timed() handles the lines the repeat
+ * filter names inline. */
 void memsys_data(struct cpu *c, uint64_t pa, uint64_t size, int store);
 /* Instruction fetch of the bytes [pa, pa + bytes) of a block, one access per line. */
 void memsys_fetch(struct cpu *c, uint64_t pa, uint32_t bytes);
+
+/* Free a CPU's core model (cpu_free). */
+struct core_model;
+void memsys_core_free(struct core_model *k);
+/* Tests: change the core of CPU c (cpu.mshrs, cpu.store_buffer, cache.prefetch on or off). */
+void memsys_core_set(struct cpu *c, int mshrs, int store_buffer, int prefetch);
 
 /* Summary lines (emu_print_summary): per CPU, then the machine (LLCs, DRAM). */
 void memsys_print_cpu(struct machine *m, int cpu, FILE *f);

@@ -12,8 +12,14 @@
  * allocated the same way, when a new page needs one; every mapping is a 4 KiB page, user, writable
  * and executable. A trace that touches more pages than the machine has frames ends with an error.
  *
- * Recorded traces (with physical addresses and walk paths) are replayed by the rest of issue 9, with
- * recording; today the replay refuses them with a clear message.
+ * Recordings (`emu run --record`, emu/record.c) hold the calls the run made into the models: the
+ * replay makes the same calls. Each walk record writes the entries on its path into the machine's
+ * memory, at the physical addresses the run used, with the values they had before the run's walk
+ * (so accessed and dirty bits are set, and faults happen, exactly as in the run), a faulting walk is
+ * replayed as a walk that faults, translation records look up the TLBs
+ * (walking on a miss), cache records go through the caches, invalidations and flushes are applied,
+ * and each record's gap and instruction count are added to the CPU. Under the recording's
+ * configuration the counters come out as the run's; under another, as that machine's would.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +81,81 @@ static int canonical(uint64_t va, int levels)
     return (uint64_t)s == va;
 }
 
+/* A walk record of a recording: the entries of its path get the values they had before the run's
+ * walk (accessed and dirty bits included), so the replay's walk reads, sets and faults exactly as the
+ * run's did. */
+static void rebuild_path(replay_t *r, const trace_rec_t *x)
+{
+    for (int k = 0; k < x->levels; k++)
+        dram_write(r->m->dram, x->walk[k] & ~7ull, &x->wval[k], 8);
+}
+
+/* Replay a recording (physical addresses, walk paths, model calls). */
+static int replay_recording(replay_t *r, trace_reader_t *tr, const char *path, uint64_t max_records, char *err,
+                            size_t errlen)
+{
+    machine_t *m = r->m;
+    trace_rec_t x;
+    int rc = 0;
+    uint64_t n = 0, bad = 0;
+    while (!m->stop && (!max_records || n < max_records) && (rc = trace_read(tr, &x)) == 1) {
+        n++;
+        if (x.cpu >= m->nr_cpus) {
+            bad++;
+            continue;
+        }
+        cpu_t *c = m->cpus[x.cpu];
+        switch (x.type) {
+        case TRACE_CR3:
+            c->mmu.cr3 = x.value & PTE_ADDR_MASK;
+            break;
+        case TRACE_WALK:
+            rebuild_path(r, &x);
+            if (x.aux & TRACE_WALK_FAULT)
+                cpu_replay_fault_walk(c, x.va);
+            break;
+        case TRACE_FETCH:
+        case TRACE_LOAD:
+        case TRACE_STORE: {
+            int kind = x.type == TRACE_FETCH ? 0 : x.type == TRACE_STORE ? 2 : 1;
+            c->st.instructions += x.value;
+            if (c->timing)
+                c->base_cycles += x.gap;
+            if (x.aux & TRACE_ACC_CACHE)
+                cpu_replay_cache(c, x.pa, x.size, kind);
+            else if (cpu_replay_translate(c, x.va, kind) < 0)
+                bad++;
+            break;
+        }
+        case TRACE_INVLPG: cpu_flush_page(c, x.va); break;
+        case TRACE_FLUSH: cpu_flush_tlb(c); break;
+        case TRACE_MARKER:
+            if (x.value == TRACE_MARKER_END) {
+                c->st.instructions += x.pa;
+                if (c->timing)
+                    c->base_cycles += x.va;
+            } else if (x.value == 1 || x.value == 2) {
+                machine_marker(m, (int)x.value);
+            }
+            break;
+        default: break;
+        }
+    }
+    for (int i = 0; i < m->nr_cpus; i++)
+        cpu_tlb_sync(m->cpus[i]);
+    m->run_insns = 0;
+    for (int i = 0; i < m->nr_cpus; i++)
+        m->run_insns += m->cpus[i]->st.instructions;
+    if (rc < 0 && (!max_records || n < max_records)) {
+        snprintf(err, errlen, "trace %s: %s", path, trace_reader_error(tr));
+        return EMU_EXIT_ERROR;
+    }
+    if (bad)
+        emu_msg("%llu records did not replay (a CPU the machine lacks, or an address the rebuilt page tables do not "
+                "map)", (unsigned long long)bad);
+    return 0;
+}
+
 int emu_replay(emu_t *m, const char *path, uint64_t max_records, char *err, size_t errlen, emu_result_t *res)
 {
     char e[512];
@@ -86,13 +167,28 @@ int emu_replay(emu_t *m, const char *path, uint64_t max_records, char *err, size
     if (trace_reader_warning(tr))
         emu_msg("trace %s: %s", path, trace_reader_warning(tr));
     const trace_info_t *in = trace_reader_info(tr);
-    if (!(in->flags & TRACE_FLAG_VIRTUAL)) {
-        snprintf(err, errlen, "trace %s holds physical addresses (a recording): replaying recordings comes with "
-                              "`emu run --record`; imported traces (lackey, ChampSim) replay today", path);
-        trace_reader_close(tr);
-        return EMU_EXIT_ERROR;
-    }
     replay_t r = {.m = m, .c = m->cpus[0], .levels = m->cpus[0]->mmu.levels, .next_pa = 1ull << 20};
+    if (!(in->flags & TRACE_FLAG_VIRTUAL)) {
+        if (in->nr_cpus > (uint32_t)m->nr_cpus)
+            emu_msg("trace %s was recorded on %u CPUs; this machine replays CPU 0 only", path, in->nr_cpus);
+        if ((int)in->paging_levels != r.levels) {
+            snprintf(err, errlen, "trace %s was recorded with %u-level paging; replay it with "
+                                  "--set machine.paging_levels=%u", path, in->paging_levels, in->paging_levels);
+            trace_reader_close(tr);
+            return EMU_EXIT_ERROR;
+        }
+        m->stop = 0;
+        int rc = replay_recording(&r, tr, path, max_records, err, errlen);
+        trace_reader_close(tr);
+        if (rc)
+            return rc;
+        m->result.kind = EMU_EXITED;
+        m->result.code = 0;
+        m->result.status = 0;
+        m->st.exit_code = 0;
+        *res = m->result;
+        return 0;
+    }
     r.root = alloc_frame(&r);
     if (!r.root) {
         snprintf(err, errlen, "the machine has no memory above 1 MiB");

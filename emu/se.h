@@ -22,7 +22,27 @@
     X(thp_fallbacks, "THP-eligible faults that fell back to 4 KiB pages (no aligned free 2 MiB)") \
     X(thp_splits, "2 MiB transparent huge pages split into 4 KiB PTEs (partial munmap...)")     \
     X(hugetlb_faults, "Demand faults that mapped a MAP_HUGETLB page (2 MiB or 1 GiB)")           \
+    X(numa_hit, "Frames allocated on the node the policy preferred (numastat, all nodes)")       \
+    X(numa_miss, "Frames allocated on another node than the preferred one (numastat)")          \
+    X(numa_foreign, "Frames preferred on a node but allocated elsewhere (numastat)")            \
+    X(interleave_hit, "Interleave allocations that got their target node (numastat)")           \
+    X(local_node, "Frames allocated on the node of the program's CPU (numastat)")               \
+    X(other_node, "Frames allocated on other nodes than the CPU's (numastat)")                  \
+    X(pgmigrate_success, "Pages moved to another node (mbind MPOL_MF_MOVE, move_pages...)")    \
+    X(pgmigrate_fail, "Pages that could not be moved (no free frame on the target node)")      \
     X(unknown_syscalls, "System calls answered with ENOSYS")
+
+/* Per NUMA node, registered as "se.nodeN.<name>" (docs/STATS.md): numastat's counters of the node
+ * and the frames the program holds there. */
+#define SE_NODE_COUNTERS(X)                                                                      \
+    X(numa_hit, "Frames allocated on node N as the policy preferred")                            \
+    X(numa_miss, "Frames allocated on node N although another node was preferred")              \
+    X(numa_foreign, "Frames preferred on node N but allocated on another node")                 \
+    X(interleave_hit, "Interleave allocations that got node N as their target")                 \
+    X(local_node, "Frames allocated on node N while the program ran on one of its CPUs")        \
+    X(other_node, "Frames allocated on node N while the program ran on another node's CPU")     \
+    X(frames, "Frames of node N the program holds now (data and page tables; a gauge)")          \
+    X(page_tables, "Frames of node N holding the program's page tables now (a gauge)")
 
 /* Load the program into m (a freshly built machine) and prepare CPU 0 to run it. Returns 0 or an
  * exit status (EMU_EXIT_NOEXEC, EMU_EXIT_NOTFOUND, EMU_EXIT_ERROR) with a message in err. */

@@ -106,6 +106,34 @@ typedef struct se_file {
     char *path;        /* guest path (for diagnostics) */
 } se_file_t;
 
+/* NUMA memory policies (Linux's include/uapi/linux/mempolicy.h, as of 6.1). */
+#define SE_MPOL_DEFAULT 0
+#define SE_MPOL_PREFERRED 1
+#define SE_MPOL_BIND 2
+#define SE_MPOL_INTERLEAVE 3
+#define SE_MPOL_LOCAL 4
+#define SE_MPOL_PREFERRED_MANY 5
+#define SE_MPOL_MAX 6
+#define SE_MPOL_F_STATIC_NODES (1 << 15)
+#define SE_MPOL_F_RELATIVE_NODES (1 << 14)
+#define SE_MPOL_F_NUMA_BALANCING (1 << 13)
+#define SE_MPOL_MODE_FLAGS (SE_MPOL_F_STATIC_NODES | SE_MPOL_F_RELATIVE_NODES | SE_MPOL_F_NUMA_BALANCING)
+#define SE_MPOL_MF_STRICT 1
+#define SE_MPOL_MF_MOVE 2
+#define SE_MPOL_MF_MOVE_ALL 4
+/* The kernel's MAX_NUMNODES (CONFIG_NODES_SHIFT=10, as Debian builds it): node masks may be this
+ * long; bits at or above it must be zero. */
+#define SE_MAX_NUMNODES 1024
+
+/* A memory policy: the task's (set_mempolicy) or a VMA's (mbind). mode SE_MPOL_DEFAULT on a VMA
+ * means "none: use the task's"; on the task, local allocation. */
+typedef struct se_mpol {
+    int mode;             /* SE_MPOL_* */
+    int flags;            /* SE_MPOL_F_* as given */
+    uint64_t nodes;       /* the nodes the policy uses (PREFERRED: its one node; LOCAL/DEFAULT: 0) */
+    uint64_t user_nodes;  /* the mask as given (reported back with STATIC or RELATIVE) */
+} se_mpol_t;
+
 typedef struct se_vma {
     uint64_t start, end;   /* [start, end), page aligned */
     int prot;              /* SE_PROT_* */
@@ -113,8 +141,7 @@ typedef struct se_vma {
     se_file_t *file;       /* NULL: anonymous */
     uint64_t pgoff;        /* file offset of start (bytes, page aligned) */
     uint64_t file_lim;     /* file offsets >= file_lim read as zero (bss of an ELF segment) */
-    int mpol_mode;         /* mbind policy (recorded) */
-    uint64_t mpol_nodes;
+    se_mpol_t mpol;        /* mbind policy (mode SE_MPOL_DEFAULT: the task's applies) */
 } se_vma_t;
 
 #define SE_NSIG 64
@@ -156,6 +183,21 @@ typedef struct se_stats {
 #undef X
 } se_stats_t;
 
+/* One NUMA node of the frame allocator: frames [first, end) (holes and frames not given to the
+ * program are marked used), and the numastat counters (SE_NODE_COUNTERS). */
+typedef struct se_node_stats {
+#define X(name, desc) uint64_t name;
+    SE_NODE_COUNTERS(X)
+#undef X
+} se_node_stats_t;
+
+typedef struct se_node {
+    uint64_t first, end;   /* frame indexes */
+    uint64_t hint;         /* no free frame in [first, hint) */
+    uint64_t free;         /* free frames */
+    int order[DRAM_MAX_NODES]; /* fallback order from this node (Linux's zonelist): itself first */
+} se_node_t;
+
 typedef struct se_proc {
     machine_t *m;
     dram_t *dram;
@@ -164,9 +206,18 @@ typedef struct se_proc {
     /* Frame allocator: one bit per 4 KiB frame of [0, dram_end), set = in use or not RAM. */
     uint64_t nr_frames;
     uint64_t *frame_used;
-    uint64_t frame_hint;   /* no free frame below this index */
     uint64_t frames_free;
     int oom;               /* an allocation failed (the caller kills the process) */
+
+    /* NUMA: the nodes, the CPU the program runs on (se.cpu) and its node, where page tables go
+     * (se.pt_node: SE_PT_*, or a node number), and the counters per node. */
+    int nr_nodes;
+    se_node_t node[DRAM_MAX_NODES];
+    int cpu, local_node;
+    int pt_node;
+    se_node_stats_t nst[DRAM_MAX_NODES];
+    /* The allocation in progress failed under MPOL_BIND (the OOM message says so). */
+    int oom_bind;
 
     /* Transparent huge pages: the se.thp mode, and the page-table frames deposited for the
      * 2 MiB THP leaves currently mapped (one each, a LIFO stack; see PTE_SW_THP). */
@@ -213,8 +264,8 @@ typedef struct se_proc {
 
     /* Process identity and misc state. */
     uint64_t clear_child_tid, robust_list;
-    int mpol_mode;
-    uint64_t mpol_nodes;
+    se_mpol_t mpol;        /* the task policy (set_mempolicy) */
+    int il_prev;           /* the task's interleave: the node used last (Linux's il_prev) */
     uint64_t rlim_cur[16], rlim_max[16];
     uint32_t umask;
 
@@ -242,12 +293,13 @@ typedef struct se_proc {
 int se_mm_init(se_proc_t *se, char *err, size_t errlen);
 void se_mm_free(se_proc_t *se);
 
-/* Lowest free frame (node 0 first). Returns its physical address, zeroed, or 0 when memory is full
+/* A frame under the default policy (the local node first, then the others nearest first; the
+ * lowest free frame of the node). Returns its physical address, zeroed, or 0 when memory is full
  * (se->oom is set). */
 uint64_t se_frame_alloc(se_proc_t *se);
 void se_frame_free(se_proc_t *se, uint64_t pa);
-/* Lowest run of `bytes` / 4 KiB free frames aligned to `bytes` (a power of two, at least 4 KiB)
- * inside one NUMA node: the frames of a huge page. Returns its physical address, zeroed, or 0 when
+/* Lowest run of `bytes` / 4 KiB free frames aligned to `bytes` (a power of two, at least 256 KiB)
+ * inside one NUMA node, under the default policy: the frames of a huge page. Returns its physical address, zeroed, or 0 when
  * there is none (se->oom is NOT set: callers fall back to small pages or raise SIGBUS). */
 uint64_t se_frame_alloc_run(se_proc_t *se, uint64_t bytes);
 void se_frame_free_run(se_proc_t *se, uint64_t pa, uint64_t bytes);
@@ -286,7 +338,45 @@ long se_mprotect(se_proc_t *se, uint64_t addr, uint64_t len, int prot);
 long se_mremap(se_proc_t *se, uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
 long se_madvise(se_proc_t *se, uint64_t addr, uint64_t len, int advice);
 long se_brk(se_proc_t *se, uint64_t addr);
-long se_mbind(se_proc_t *se, uint64_t addr, uint64_t len, int mode, uint64_t nodes);
+/* se.pt_node values below the node numbers. */
+#define SE_PT_POLICY (-3) /* the policy of the data the table maps, at the faulting address */
+#define SE_PT_TASK (-2)   /* the task policy, as Linux allocates page tables */
+#define SE_PT_LOCAL (-1)  /* the CPU's node */
+
+/* Frame allocation under a policy: for data at va of VMA v (v NULL: the task policy, as for an
+ * allocation without a VMA), `bytes` (4 KiB, or a huge page's size: an aligned run inside one
+ * node). The nodes are tried in the policy's order with Linux's fallback; the numastat counters
+ * are kept. Returns the physical address, zeroed, or 0 (se->oom set for 4 KiB frames). */
+uint64_t se_alloc_policy(se_proc_t *se, const se_vma_t *v, uint64_t va, uint64_t bytes);
+/* A page-table frame for a table that will map va (se.pt_node decides the policy). */
+uint64_t se_alloc_table(se_proc_t *se, uint64_t va);
+/* Node of a physical address (-1: none). */
+int se_node_of(const se_proc_t *se, uint64_t pa);
+/* The node the page at va is on, or -EFAULT (no VMA), -ENOENT (a file page not present) or
+ * -EFAULT (an anonymous page not present), as move_pages(2) reports it (fault: fault it in first). */
+int se_page_node(se_proc_t *se, uint64_t va, int fault);
+/* Move the page (4 KiB or huge) mapping va to node nid (-1: wherever the policy of its VMA puts
+ * it). Returns 1 when moved, 0 when already there, -ENOMEM when the node has no room,
+ * -EFAULT/-ENOENT when nothing is mapped there. */
+int se_move_page(se_proc_t *se, uint64_t va, int nid);
+/* A node mask as a program gives it (up to MAX_NUMNODES bits). */
+typedef struct se_nodemask {
+    uint64_t w[SE_MAX_NUMNODES / 64];
+} se_nodemask_t;
+/* Linux's mpol_new() + mpol_set_nodemask(): the policy for mode (without flags), mode_flags and the
+ * mask as given. 0 or -EINVAL (a mask where none belongs, none where one is needed, no existing
+ * node in it); mode DEFAULT gives "no policy". */
+int se_mpol_new(const se_proc_t *se, int mode, int mode_flags, const se_nodemask_t *raw, se_mpol_t *pol);
+/* mbind(2) once its arguments are read (mode without its flags, which are mode_flags; raw: the
+ * mask as given, MPOL_MF_MOVE moves the pages on nodes outside it). Returns 0 or -errno, in
+ * Linux's order of checks. */
+long se_mbind(se_proc_t *se, uint64_t addr, uint64_t len, int mode, int mode_flags, const se_nodemask_t *raw,
+              unsigned flags);
+/* migrate_pages(2): move every page on a node of `from` to the matching node of `to` (Linux's
+ * nodes_remap). Returns the pages that could not be moved. */
+long se_migrate_pages(se_proc_t *se, uint64_t from, uint64_t to);
+/* The first node of mask in the fallback order of the local node (-1: none). */
+int se_nearest_node(const se_proc_t *se, uint64_t mask);
 /* Check invariants (sorted VMAs, PTEs only inside VMAs with matching permissions); returns 0 or -1
  * with a message. For tests. */
 int se_mm_check(se_proc_t *se, char *err, size_t errlen);

@@ -1,11 +1,12 @@
 /* se_mm: the SE-mode process's memory: physical frames, page tables, VMAs and the memory system
- * calls (mmap, munmap, mprotect, mremap, madvise, brk, mbind).
+ * calls (mmap, munmap, mprotect, mremap, madvise, brk, mbind), NUMA placement and page migration.
  *
  * Frames. One bit per 4 KiB frame of guest physical memory; holes between nodes and frame 0 are
- * marked used once at start. An allocation takes the lowest-numbered free frame, so node 0 fills
- * first from its bottom and a freed frame is the next one reused; the search starts at a hint below
- * which every frame is known to be in use. The policy is deterministic by construction (no host
- * state enters it). Frames are zeroed when allocated, never when freed.
+ * marked used once at start. The memory policy chooses the node ("NUMA placement" below); inside
+ * it an allocation takes the lowest-numbered free frame, so a node fills from its bottom and a
+ * freed frame is the next one reused; the search starts at a per-node hint below which every frame
+ * is known to be in use. The placement is deterministic by construction (no host state enters it).
+ * Frames are zeroed when allocated, never when freed.
  *
  * Page tables. Genuine x86-64 paging structures in guest memory: the top table (PML4, or PML5 with
  * machine.paging_levels=5) is allocated at start and CR3 points at it; lower tables are allocated
@@ -59,6 +60,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "emu/emu.h"
+#include "emu/memsys.h"
 #include "emu/se_int.h"
 
 /* ---- frames ------------------------------------------------------------------------------------ */
@@ -81,55 +84,313 @@ static inline void frame_set(se_proc_t *se, uint64_t idx, int used)
         se->frame_used[idx >> 6] &= ~(1ull << (idx & 63));
 }
 
-uint64_t se_frame_alloc(se_proc_t *se)
+/* ---- NUMA placement ------------------------------------------------------------------------------
+ *
+ * Each node's frames are a contiguous range of the bitmap; inside a node an allocation takes the
+ * lowest free frame (or the lowest free aligned run for a huge page), as before. Which node is
+ * tried first, and which may serve at all, is the memory policy's choice, the way Linux's
+ * alloc_pages_vma()/vma_alloc_folio() make it (mm/mempolicy.c, 6.1):
+ *
+ *   policy                    first choice                      may fall back to
+ *   default (no policy), local  the CPU's node (se.cpu)           every node, nearest first
+ *   preferred                 its node                          every node, nearest to it first
+ *   preferred_many            the nearest of its nodes          its other nodes, then every node
+ *   bind                      the nearest of its nodes          its other nodes only (else OOM)
+ *   interleave                the node at the page's offset     every node, nearest to it first
+ *
+ * "Nearest" is the zonelist order of Linux's build_zonelists(): nodes by SLIT distance from the
+ * node, a node numbered above it before one below at equal distance, then by number. A page fault
+ * interleaves by the page's offset in its mapping (vm_pgoff + index: the virtual page number for
+ * anonymous memory), in units of the page size, for a VMA policy and for the task policy alike, as
+ * Linux's interleave_nid() does; an allocation without a VMA (a page table under se.pt_node=task)
+ * takes the task's nodes round robin (interleave_nodes(), il_prev).
+ *
+ * Every allocation counts in numastat's counters per node (zone_statistics()): numa_hit on the
+ * node that served when it is the first choice, else numa_miss there and numa_foreign on the first
+ * choice; local_node or other_node by the CPU's node; interleave_hit once per interleaved
+ * allocation that got its target. Counts are in 4 KiB frames (a 2 MiB page counts 512).
+ */
+
+int se_node_of(const se_proc_t *se, uint64_t pa)
 {
-    uint64_t words = (se->nr_frames + 63) / 64;
-    for (uint64_t w = se->frame_hint >> 6; w < words; w++) {
+    uint64_t f = pa >> 12;
+    for (int n = 0; n < se->nr_nodes; n++)
+        if (f >= se->node[n].first && f < se->node[n].end)
+            return n;
+    return -1;
+}
+
+/* The lowest free frame of node n, or 0. */
+static uint64_t node_alloc_frame(se_proc_t *se, int n)
+{
+    se_node_t *nd = &se->node[n];
+    if (!nd->free)
+        return 0;
+    uint64_t idx0 = nd->hint > nd->first ? nd->hint : nd->first;
+    uint64_t last_word = (nd->end + 63) / 64;
+    for (uint64_t w = idx0 >> 6; w < last_word; w++) {
         uint64_t free_bits = ~se->frame_used[w];
+        if (w == idx0 >> 6)
+            free_bits &= ~0ull << (idx0 & 63);
         if (!free_bits)
             continue;
         uint64_t idx = w * 64 + (uint64_t)__builtin_ctzll(free_bits);
-        if (idx >= se->nr_frames)
+        if (idx >= nd->end)
             break;
         frame_set(se, idx, 1);
-        se->frame_hint = idx + 1;
+        nd->hint = idx + 1;
+        nd->free--;
         se->frames_free--;
         se->st.frames_allocated++;
         uint64_t pa = idx << 12;
         memset(dram_host(se->dram, pa), 0, SE_PAGE);
         return pa;
     }
-    se->frame_hint = se->nr_frames;
-    se->oom = 1;
+    nd->hint = nd->end;
     return 0;
 }
 
 /* Runs of frames for huge pages. The bitmap is scanned a whole aligned block at a time (a block of
- * 512 frames is 8 words), from the block holding the hint upwards: the lowest aligned block with
- * every frame free and inside one node wins, so the choice is as deterministic as single frames.
- * The memory is zeroed by giving it back to the host (dram_discard), which costs the host nothing
- * until the guest touches it. */
-uint64_t se_frame_alloc_run(se_proc_t *se, uint64_t bytes)
+ * 512 frames is 8 words), from the block holding the node's hint upwards: the lowest aligned block
+ * of the node with every frame free wins, so the choice is as deterministic as single frames. The
+ * memory is zeroed by giving it back to the host (dram_discard), which costs the host nothing until
+ * the guest touches it. */
+static uint64_t node_alloc_run(se_proc_t *se, int n, uint64_t bytes)
 {
-    uint64_t n = bytes >> 12;
-    if (n < 64 || (n & (n - 1)))
+    uint64_t cnt = bytes >> 12;
+    if (cnt < 64 || (cnt & (cnt - 1)))
         return 0; /* only whole bitmap words: 256 KiB and up (2 MiB and 1 GiB are what is used) */
-    uint64_t words = n / 64;
-    for (uint64_t f = (se->frame_hint / n) * n; f + n <= se->nr_frames; f += n) {
+    se_node_t *nd = &se->node[n];
+    if (nd->free < cnt)
+        return 0;
+    uint64_t words = cnt / 64;
+    uint64_t from = nd->hint > nd->first ? nd->hint : nd->first;
+    for (uint64_t f = ((from + cnt - 1) / cnt) * cnt; f + cnt <= nd->end; f += cnt) {
         uint64_t w0 = f >> 6, j = 0;
         while (j < words && !se->frame_used[w0 + j])
             j++;
         if (j < words)
             continue;
-        if (dram_node_of(se->dram, f << 12) != dram_node_of(se->dram, ((f + n) << 12) - 1))
-            continue;
         memset(&se->frame_used[w0], 0xff, words * sizeof(uint64_t));
-        se->frames_free -= n;
-        se->st.frames_allocated += n;
+        nd->free -= cnt;
+        se->frames_free -= cnt;
+        se->st.frames_allocated += cnt;
         dram_discard(se->dram, f << 12, bytes);
         return f << 12;
     }
     return 0;
+}
+
+static uint64_t node_alloc(se_proc_t *se, int n, uint64_t bytes)
+{
+    return bytes == SE_PAGE ? node_alloc_frame(se, n) : node_alloc_run(se, n, bytes);
+}
+
+/* The n-th node (from 0) of mask, counting modulo its weight (Linux's offset_il_node). */
+static int nth_node(uint64_t mask, uint64_t n)
+{
+    int w = __builtin_popcountll(mask);
+    if (!w)
+        return -1;
+    n %= (uint64_t)w;
+    while (n--)
+        mask &= mask - 1;
+    return __builtin_ctzll(mask);
+}
+
+/* The node after `prev` in mask, wrapping (Linux's next_node_in). */
+static int next_node_in(int prev, uint64_t mask)
+{
+    if (!mask)
+        return -1;
+    uint64_t above = prev + 1 >= 64 ? 0 : mask & (~0ull << (prev + 1));
+    return __builtin_ctzll(above ? above : mask);
+}
+
+int se_nearest_node(const se_proc_t *se, uint64_t mask)
+{
+    for (int i = 0; i < se->nr_nodes; i++) {
+        int n = se->node[se->local_node].order[i];
+        if ((mask >> n) & 1)
+            return n;
+    }
+    return -1;
+}
+
+/* Interleave by offset: the page's index in its mapping, in units of `bytes` (interleave_nid()). */
+static uint64_t il_offset(const se_vma_t *v, uint64_t va, uint64_t bytes)
+{
+    int shift = __builtin_ctzll(bytes);
+    uint64_t pgoff = v->file ? v->pgoff >> 12 : v->start >> 12;
+    return (pgoff >> (shift - 12)) + ((va - v->start) >> shift);
+}
+
+/* Where an allocation goes. */
+typedef struct placement {
+    int first;         /* the first choice (numastat's preferred zone) */
+    int from;          /* fall back in the order of this node */
+    uint64_t allowed;  /* the nodes that may serve */
+    uint64_t then;     /* PREFERRED_MANY: the nodes tried after `allowed` */
+    int il;            /* an interleave allocation aiming at `first` */
+} placement_t;
+
+/* The placement for policy pol (NULL or DEFAULT: local); v and va give the interleave offset (v
+ * NULL: round robin, advancing il_prev unless peek). */
+static placement_t place(se_proc_t *se, const se_mpol_t *pol, const se_vma_t *v, uint64_t va, uint64_t bytes,
+                         int peek)
+{
+    uint64_t all = se->nr_nodes >= 64 ? ~0ull : (1ull << se->nr_nodes) - 1;
+    placement_t p = {.first = se->local_node, .from = se->local_node, .allowed = all};
+    int mode = pol ? pol->mode : SE_MPOL_DEFAULT;
+    switch (mode) {
+    case SE_MPOL_PREFERRED:
+        p.first = p.from = __builtin_ctzll(pol->nodes);
+        break;
+    case SE_MPOL_BIND:
+        p.allowed = pol->nodes;
+        p.first = se_nearest_node(se, pol->nodes);
+        break;
+    case SE_MPOL_PREFERRED_MANY:
+        p.allowed = pol->nodes;
+        p.then = all & ~pol->nodes;
+        p.first = se_nearest_node(se, pol->nodes);
+        break;
+    case SE_MPOL_INTERLEAVE: {
+        int nid;
+        if (v) {
+            nid = nth_node(pol->nodes, il_offset(v, va, bytes));
+        } else {
+            nid = next_node_in(se->il_prev, pol->nodes);
+            if (!peek)
+                se->il_prev = nid;
+        }
+        p.first = p.from = nid;
+        p.il = 1;
+        break;
+    }
+    default: /* DEFAULT, LOCAL */
+        break;
+    }
+    return p;
+}
+
+/* Allocate under placement p; account numastat. */
+static uint64_t alloc_placed(se_proc_t *se, const placement_t *p, uint64_t bytes)
+{
+    uint64_t pa = 0;
+    int got = -1, pref = p->first;
+    const int *order = se->node[p->from].order;
+    for (int i = 0; i < se->nr_nodes && !pa; i++)
+        if ((p->allowed >> order[i]) & 1 && (pa = node_alloc(se, order[i], bytes)))
+            got = order[i];
+    if (!pa && p->then) {
+        /* PREFERRED_MANY's second attempt: any node, from the local node's list. */
+        pref = se->local_node;
+        order = se->node[se->local_node].order;
+        for (int i = 0; i < se->nr_nodes && !pa; i++)
+            if ((p->then >> order[i]) & 1 && (pa = node_alloc(se, order[i], bytes)))
+                got = order[i];
+    }
+    if (!pa)
+        return 0;
+    uint64_t cnt = bytes >> 12;
+    if (got == pref) {
+        se->nst[got].numa_hit += cnt;
+        se->st.numa_hit += cnt;
+    } else {
+        se->nst[got].numa_miss += cnt;
+        se->nst[pref].numa_foreign += cnt;
+        se->st.numa_miss += cnt;
+        se->st.numa_foreign += cnt;
+    }
+    if (got == se->local_node) {
+        se->nst[got].local_node += cnt;
+        se->st.local_node += cnt;
+    } else {
+        se->nst[got].other_node += cnt;
+        se->st.other_node += cnt;
+    }
+    if (p->il && got == p->first) {
+        se->nst[got].interleave_hit++;
+        se->st.interleave_hit++;
+    }
+    se->nst[got].frames += cnt;
+    return pa;
+}
+
+/* The policy that governs an allocation for VMA v (NULL: none): its own, else the task's. */
+static const se_mpol_t *policy_of(const se_proc_t *se, const se_vma_t *v)
+{
+    if (v && v->mpol.mode != SE_MPOL_DEFAULT)
+        return &v->mpol;
+    return &se->mpol;
+}
+
+uint64_t se_alloc_policy(se_proc_t *se, const se_vma_t *v, uint64_t va, uint64_t bytes)
+{
+    const se_mpol_t *pol = policy_of(se, v);
+    placement_t p = place(se, pol, v, va, bytes, 0);
+    uint64_t pa = alloc_placed(se, &p, bytes);
+    if (!pa && bytes == SE_PAGE) {
+        se->oom = 1;
+        se->oom_bind = pol->mode == SE_MPOL_BIND;
+    }
+    return pa;
+}
+
+uint64_t se_alloc_table(se_proc_t *se, uint64_t va)
+{
+    placement_t p;
+    const se_mpol_t *pol = NULL;
+    if (se->pt_node >= 0) {
+        uint64_t all = se->nr_nodes >= 64 ? ~0ull : (1ull << se->nr_nodes) - 1;
+        p = (placement_t){.first = se->pt_node, .from = se->pt_node, .allowed = all};
+    } else if (se->pt_node == SE_PT_LOCAL) {
+        p = place(se, NULL, NULL, 0, SE_PAGE, 0);
+    } else if (se->pt_node == SE_PT_TASK) {
+        pol = &se->mpol;
+        p = place(se, pol, NULL, 0, SE_PAGE, 0);
+    } else {
+        /* As the data page at va will be placed (an interleave round robin is not advanced). */
+        const se_vma_t *v = se->nr_vmas ? se_find_vma(se, va) : NULL;
+        pol = policy_of(se, v);
+        p = place(se, pol, v, SE_PAGE_DOWN(va), SE_PAGE, 1);
+    }
+    p.il = 0; /* a table is not an interleave hit */
+    uint64_t pa = alloc_placed(se, &p, SE_PAGE);
+    if (!pa) {
+        se->oom = 1;
+        se->oom_bind = pol && pol->mode == SE_MPOL_BIND;
+    } else {
+        se->nst[se_node_of(se, pa)].page_tables++;
+    }
+    return pa;
+}
+
+/* A page-table frame (or a THP's deposited one) is no longer needed. */
+static void free_table(se_proc_t *se, uint64_t pa)
+{
+    int n = se_node_of(se, pa);
+    if (n >= 0)
+        se->nst[n].page_tables--;
+    se_frame_free(se, pa);
+    se->st.page_table_pages--;
+}
+
+/* The default policy's frame: local first, then every node (what the unit tests call). */
+uint64_t se_frame_alloc(se_proc_t *se)
+{
+    placement_t p = place(se, NULL, NULL, 0, SE_PAGE, 0);
+    uint64_t pa = alloc_placed(se, &p, SE_PAGE);
+    if (!pa)
+        se->oom = 1;
+    return pa;
+}
+
+uint64_t se_frame_alloc_run(se_proc_t *se, uint64_t bytes)
+{
+    placement_t p = place(se, NULL, NULL, 0, bytes, 0);
+    return alloc_placed(se, &p, bytes);
 }
 
 void se_frame_free_run(se_proc_t *se, uint64_t pa, uint64_t bytes)
@@ -141,7 +402,8 @@ void se_frame_free_run(se_proc_t *se, uint64_t pa, uint64_t bytes)
 void se_frame_free(se_proc_t *se, uint64_t pa)
 {
     uint64_t idx = pa >> 12;
-    if (idx == 0 || idx >= se->nr_frames || !frame_is_used(se, idx)) {
+    int n = se_node_of(se, pa);
+    if (idx == 0 || idx >= se->nr_frames || n < 0 || !frame_is_used(se, idx)) {
         emu_msg("internal error: freeing frame 0x%llx that is not allocated", (unsigned long long)pa);
         return;
     }
@@ -149,8 +411,11 @@ void se_frame_free(se_proc_t *se, uint64_t pa)
     if (se->m && machine_frame_has_code(se->m, pa))
         machine_code_written(se->m, pa);
     frame_set(se, idx, 0);
-    if (idx < se->frame_hint)
-        se->frame_hint = idx;
+    se_node_t *nd = &se->node[n];
+    if (idx < nd->hint)
+        nd->hint = idx;
+    nd->free++;
+    se->nst[n].frames--;
     se->frames_free++;
     se->st.frames_freed++;
 }
@@ -261,10 +526,11 @@ static inline int huge_leaf(uint64_t e, int shift)
  * leaf, is never set). */
 static inline uint64_t leaf_pa(uint64_t e, uint64_t size) { return e & PTE_ADDR_MASK & ~(size - 1); }
 
-/* Point the empty entry e at a fresh zeroed table. 0, or -1 when memory is full (se->oom). */
-static int new_table(se_proc_t *se, uint64_t *e)
+/* Point the empty entry e at a fresh zeroed table for mappings at va (placed by se.pt_node). 0, or
+ * -1 when memory is full (se->oom). */
+static int new_table(se_proc_t *se, uint64_t *e, uint64_t va)
 {
-    uint64_t f = se_frame_alloc(se);
+    uint64_t f = se_alloc_table(se, va);
     if (!f)
         return -1;
     se->st.page_table_pages++;
@@ -283,7 +549,7 @@ uint64_t *se_pte_size(se_proc_t *se, uint64_t va, int alloc, uint64_t *size)
             return e;
         }
         if (!(*e & PTE_P)) {
-            if (!alloc || new_table(se, e) < 0)
+            if (!alloc || new_table(se, e, va) < 0)
                 return NULL;
         }
         table = *e & PTE_ADDR_MASK;
@@ -306,7 +572,7 @@ static uint64_t *entry_at(se_proc_t *se, uint64_t va, int leaf_shift, int alloc)
         if (huge_leaf(*e, shift))
             return NULL;
         if (!(*e & PTE_P)) {
-            if (!alloc || new_table(se, e) < 0)
+            if (!alloc || new_table(se, e, va) < 0)
                 return NULL;
         }
         table = *e & PTE_ADDR_MASK;
@@ -346,8 +612,7 @@ static void deposit_release(se_proc_t *se)
         emu_msg("internal error: a transparent huge page without a deposited page table");
         return;
     }
-    se_frame_free(se, se->thp_deposit[--se->nr_deposit]);
-    se->st.page_table_pages--;
+    free_table(se, se->thp_deposit[--se->nr_deposit]);
 }
 
 /* Split the THP leaf *pde mapping [base, base + 2 MiB) into 512 PTEs over the same frames with the
@@ -409,8 +674,7 @@ static void walk_range(se_proc_t *se, uint64_t table, int shift, uint64_t start,
             walk_range(se, child, shift - 9, va, sub_end, fn, arg, free_empty);
             if (free_empty && table_empty(se, child)) {
                 *e = 0;
-                se_frame_free(se, child);
-                se->st.page_table_pages--;
+                free_table(se, child);
             }
         }
         va = sub_end;
@@ -581,7 +845,8 @@ static int vma_mergeable(const se_vma_t *a, const se_vma_t *b)
 {
     return a->end == b->start && a->prot == b->prot && a->flags == b->flags && a->file == b->file &&
            (!a->file || (a->pgoff + (a->end - a->start) == b->pgoff && a->file_lim == b->file_lim)) &&
-           a->mpol_mode == b->mpol_mode && a->mpol_nodes == b->mpol_nodes;
+           a->mpol.mode == b->mpol.mode && a->mpol.flags == b->mpol.flags && a->mpol.nodes == b->mpol.nodes &&
+           a->mpol.user_nodes == b->mpol.user_nodes;
 }
 
 /* Merge VMA i with its neighbours where possible; returns the index of the VMA holding i's start. */
@@ -789,8 +1054,7 @@ static int clear_empty_table(se_proc_t *se, uint64_t *e, uint64_t base)
     if (!table_empty(se, t))
         return -1;
     *e = 0;
-    se_frame_free(se, t);
-    se->st.page_table_pages--;
+    free_table(se, t);
     se_flush(se, base, 1);
     return 0;
 }
@@ -806,8 +1070,9 @@ static int thp_fault(se_proc_t *se, const se_vma_t *v, uint64_t va)
     uint64_t *pde = entry_at(se, base, 21, 1);
     if (!pde || clear_empty_table(se, pde, base) < 0)
         return 0;
-    uint64_t pa = se_frame_alloc_run(se, SE_HPAGE_2M);
-    uint64_t dep = pa ? se_frame_alloc(se) : 0;
+    uint64_t pa = se_alloc_policy(se, v, base, SE_HPAGE_2M);
+    uint64_t dep = pa ? se_alloc_table(se, base) : 0;
+    se->oom = 0; /* a failure here falls back to small pages, which may still find memory */
     if (!dep || deposit_push(se, dep) < 0) {
         if (dep)
             se_frame_free(se, dep);
@@ -835,7 +1100,7 @@ static int hugetlb_fault(se_proc_t *se, const se_vma_t *v, uint64_t va, uint64_t
         se->st.segv_faults++;
         return 0;
     }
-    uint64_t pa = se_frame_alloc_run(se, h);
+    uint64_t pa = se_alloc_policy(se, v, base, h);
     if (!pa) {
         se->fault_sigbus = 1;
         se->st.segv_faults++;
@@ -887,7 +1152,7 @@ int se_handle_fault(se_proc_t *se, uint64_t va, uint32_t err)
     pte = se_pte(se, page, 1);
     if (!pte)
         return 0; /* out of memory: se->oom is set */
-    uint64_t pa = se_frame_alloc(se);
+    uint64_t pa = se_alloc_policy(se, v, page, SE_PAGE);
     if (!pa)
         return 0;
     if (v->file && fill_from_file(se, v, page, pa) < 0) {
@@ -1501,27 +1766,238 @@ long se_brk(se_proc_t *se, uint64_t addr)
     return (long)addr;
 }
 
-long se_mbind(se_proc_t *se, uint64_t addr, uint64_t len, int mode, uint64_t nodes)
+/* ---- NUMA: where pages are, moving them, mbind ------------------------------------------------- */
+
+/* The leaf mapping va with a frame (present, or PROT_NONE keeping it): its entry, size and the
+ * physical address of its first frame; NULL when none. */
+static uint64_t *mapped_leaf(se_proc_t *se, uint64_t va, uint64_t *size, uint64_t *pa)
 {
+    uint64_t sz = SE_PAGE;
+    uint64_t *e = se_pte_size(se, va, 0, &sz);
+    if (!e || !(*e & (PTE_P | PTE_SW_PROTNONE)))
+        return NULL;
+    *size = sz;
+    *pa = sz > SE_PAGE ? leaf_pa(*e, sz) : (*e & PTE_ADDR_MASK);
+    return e;
+}
+
+int se_page_node(se_proc_t *se, uint64_t va, int fault)
+{
+    se_vma_t *v = va < task_limit(se) ? se_find_vma(se, va) : NULL;
+    if (!v)
+        return -EFAULT;
+    if (fault) {
+        uint8_t b;
+        if (se_copy_in(se, &b, va, 1))
+            return -EFAULT;
+        v = se_find_vma(se, va);
+    }
+    uint64_t size, pa;
+    if (!mapped_leaf(se, va, &size, &pa))
+        return v->file ? -ENOENT : -EFAULT; /* follow_page(FOLL_DUMP): a hole of anonymous memory */
+    return se_node_of(se, pa);
+}
+
+int se_move_page(se_proc_t *se, uint64_t va, int nid)
+{
+    se_vma_t *v = va < task_limit(se) ? se_find_vma(se, va) : NULL;
+    if (!v)
+        return -EFAULT;
+    uint64_t size, pa;
+    uint64_t *e = mapped_leaf(se, va, &size, &pa);
+    if (!e)
+        return v->file ? -ENOENT : -EFAULT;
+    int cur = se_node_of(se, pa);
+    uint64_t base = va & ~(size - 1), npa;
+    if (nid >= 0) {
+        /* move_pages(2), migrate_pages(2): that node or nothing (__GFP_THISNODE). */
+        if (cur == nid)
+            return 0;
+        placement_t p = {.first = nid, .from = nid, .allowed = 1ull << nid};
+        npa = alloc_placed(se, &p, size);
+    } else {
+        /* mbind(MPOL_MF_MOVE): wherever the VMA's policy puts a new page at va. */
+        placement_t p = place(se, policy_of(se, v), v, base, size, 0);
+        if (cur == p.first)
+            return 0;
+        npa = alloc_placed(se, &p, size);
+        if (npa && se_node_of(se, npa) == cur) {
+            if (size > SE_PAGE)
+                se_frame_free_run(se, npa, size);
+            else
+                se_frame_free(se, npa);
+            return 0;
+        }
+    }
+    if (!npa) {
+        se->st.pgmigrate_fail += size >> 12;
+        return -ENOMEM;
+    }
+    memcpy(dram_host(se->dram, npa), dram_host(se->dram, pa), size);
+    uint64_t addr_bits = size > SE_PAGE ? (PTE_ADDR_MASK & ~(size - 1)) : PTE_ADDR_MASK;
+    *e = (*e & ~addr_bits) | npa;
+    if (size > SE_PAGE) {
+        se_frame_free_run(se, pa, size);
+        for (int i = 0; se->m && se->m->cpus && i < se->m->nr_cpus; i++)
+            cpu_flush_range(se->m->cpus[i], base, size, size);
+    } else {
+        se_frame_free(se, pa);
+        se_flush(se, base, 1);
+    }
+    se->st.pgmigrate_success += size >> 12;
+    return 1;
+}
+
+/* The pages of a range with their node (collected before anything moves). */
+typedef struct page_list {
+    uint64_t *va;
+    size_t n, cap;
+    uint64_t mask;  /* collect pages on nodes outside it (~0: every page) */
+    int fail;
+} page_list_t;
+
+static void list_fn(se_proc_t *se, uint64_t va, uint64_t *pte, uint64_t size, void *arg)
+{
+    page_list_t *l = arg;
+    uint64_t pa = size > SE_PAGE ? leaf_pa(*pte, size) : (*pte & PTE_ADDR_MASK);
+    if (!(*pte & (PTE_P | PTE_SW_PROTNONE)))
+        return;
+    int n = se_node_of(se, pa);
+    if (n < 0 || ((l->mask >> n) & 1))
+        return;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        uint64_t *a = realloc(l->va, cap * sizeof(uint64_t));
+        if (!a) {
+            l->fail = 1;
+            return;
+        }
+        l->va = a;
+        l->cap = cap;
+    }
+    l->va[l->n++] = va;
+}
+
+int se_mpol_new(const se_proc_t *se, int mode, int mode_flags, const se_nodemask_t *raw, se_mpol_t *pol)
+{
+    memset(pol, 0, sizeof(*pol));
+    int empty = 1;
+    for (int i = 0; i < SE_MAX_NUMNODES / 64; i++)
+        empty &= !raw->w[i];
+    int static_rel = mode_flags & (SE_MPOL_F_STATIC_NODES | SE_MPOL_F_RELATIVE_NODES);
+    if (mode == SE_MPOL_DEFAULT)
+        return empty ? 0 : -EINVAL; /* mpol_new(): no policy */
+    if (mode == SE_MPOL_PREFERRED && empty) {
+        if (static_rel)
+            return -EINVAL;
+        mode = SE_MPOL_LOCAL; /* preferred with no node is local allocation */
+    } else if (mode == SE_MPOL_LOCAL) {
+        if (!empty || static_rel)
+            return -EINVAL;
+    } else if (empty) {
+        return -EINVAL;
+    }
+    pol->mode = mode;
+    pol->flags = mode_flags;
+    pol->user_nodes = raw->w[0];
+    if (mode == SE_MPOL_LOCAL)
+        return 0;
+    /* mpol_set_nodemask(): the nodes that exist (cpuset_current_mems_allowed is every node);
+     * MPOL_F_RELATIVE_NODES folds the mask onto them (mpol_relative_nodemask()). */
+    int nn = se->nr_nodes;
+    uint64_t all = nn >= 64 ? ~0ull : (1ull << nn) - 1, nodes = 0;
+    if (mode_flags & SE_MPOL_F_RELATIVE_NODES) {
+        for (int b = 0; b < SE_MAX_NUMNODES; b++)
+            if ((raw->w[b / 64] >> (b % 64)) & 1)
+                nodes |= 1ull << (b % nn);
+    } else {
+        nodes = raw->w[0] & all;
+    }
+    if (!nodes)
+        return -EINVAL;
+    pol->nodes = mode == SE_MPOL_PREFERRED ? nodes & -nodes : nodes;
+    return 0;
+}
+
+long se_mbind(se_proc_t *se, uint64_t addr, uint64_t len, int mode, int mode_flags, const se_nodemask_t *raw,
+              unsigned flags)
+{
+    if (flags & ~(unsigned)(SE_MPOL_MF_STRICT | SE_MPOL_MF_MOVE | SE_MPOL_MF_MOVE_ALL))
+        return -EINVAL;
+    if (flags & SE_MPOL_MF_MOVE_ALL)
+        return -EPERM; /* needs CAP_SYS_NICE; the program is an ordinary user */
     if (addr & (SE_PAGE - 1))
         return -EINVAL;
-    uint64_t plen = SE_PAGE_UP(len);
-    if (!len)
-        return 0;
-    if (!plen || addr + plen < addr)
+    if (mode == SE_MPOL_DEFAULT)
+        flags &= ~(unsigned)SE_MPOL_MF_STRICT;
+    uint64_t plen = SE_PAGE_UP(len); /* PAGE_ALIGN: may wrap to 0, which does nothing */
+    if (addr + plen < addr)
         return -EINVAL;
+    if (!plen)
+        return 0;
     uint64_t end = addr + plen;
-    if (!range_covered(se, addr, end))
+    se_mpol_t newpol;
+    long rc = se_mpol_new(se, mode, mode_flags, raw, &newpol);
+    if (rc)
+        return rc;
+    const se_mpol_t *pol = &newpol;
+    uint64_t user = raw->w[0];
+    /* Holes: EFAULT, except that the default policy may be set over a range with holes as long as
+     * something is mapped (MPOL_MF_DISCONTIG_OK). */
+    if (pol->mode == SE_MPOL_DEFAULT ? range_unmapped(se, addr, end) : !range_covered(se, addr, end))
         return -EFAULT;
     long r = vma_split_range(se, addr, end);
     if (r)
         return r;
-    for (int i = vma_index(se, addr); i < se->nr_vmas && se->vmas[i].start < end; i++) {
-        se->vmas[i].mpol_mode = mode;
-        se->vmas[i].mpol_nodes = nodes;
+    /* queue_pages_range(): the pages on nodes outside the mask as given. */
+    page_list_t l = {.mask = user};
+    if (flags & (SE_MPOL_MF_STRICT | SE_MPOL_MF_MOVE)) {
+        for (int i = vma_index(se, addr); i < se->nr_vmas && se->vmas[i].start < end; i++) {
+            uint64_t s0 = se->vmas[i].start > addr ? se->vmas[i].start : addr;
+            uint64_t e0 = se->vmas[i].end < end ? se->vmas[i].end : end;
+            for_each_pte(se, s0, e0, list_fn, &l, 0);
+        }
     }
+    for (int i = vma_index(se, addr); i < se->nr_vmas && se->vmas[i].start < end; i++)
+        se->vmas[i].mpol = *pol;
     vma_merge_range(se, addr, end);
-    return 0;
+    int failed = l.fail;
+    if (flags & SE_MPOL_MF_MOVE) {
+        for (size_t i = 0; i < l.n; i++)
+            if (se_move_page(se, l.va[i], -1) < 0)
+                failed = 1;
+    } else if (l.n) {
+        failed = 1; /* MPOL_MF_STRICT alone: a page is misplaced */
+    }
+    free(l.va);
+    return failed && (flags & SE_MPOL_MF_STRICT) ? -EIO : 0;
+}
+
+/* Linux's node_remap(): the n-th node of from goes to the (n mod |to|)-th node of to. */
+static int node_remap(int n, uint64_t from, uint64_t to)
+{
+    if (!((from >> n) & 1) || !to)
+        return n;
+    int ord = __builtin_popcountll(from & ((1ull << n) - 1));
+    return nth_node(to, (uint64_t)ord);
+}
+
+long se_migrate_pages(se_proc_t *se, uint64_t from, uint64_t to)
+{
+    page_list_t l = {.mask = ~from};
+    for (int i = 0; i < se->nr_vmas; i++)
+        for_each_pte(se, se->vmas[i].start, se->vmas[i].end, list_fn, &l, 0);
+    long left = l.fail;
+    for (size_t i = 0; i < l.n; i++) {
+        uint64_t size, pa;
+        if (!mapped_leaf(se, l.va[i], &size, &pa))
+            continue;
+        int d = node_remap(se_node_of(se, pa), from, to);
+        if (se_move_page(se, l.va[i], d) < 0)
+            left++;
+    }
+    free(l.va);
+    return left;
 }
 
 /* ---- set-up, tear-down, invariants ------------------------------------------------------------- */
@@ -1546,19 +2022,69 @@ int se_mm_init(se_proc_t *se, char *err, size_t errlen)
         snprintf(err, errlen, "se.mem_node = %d, but the machine has %d nodes", first_node, dram_nr_nodes(se->dram));
         return -1;
     }
-    for (int n = first_node; n < dram_nr_nodes(se->dram); n++) {
+    se->nr_nodes = dram_nr_nodes(se->dram);
+    for (int n = 0; n < se->nr_nodes; n++) {
         uint64_t b = dram_node_base(se->dram, n) >> 12, s = dram_node_size(se->dram, n) >> 12;
+        se_node_t *nd = &se->node[n];
+        nd->first = nd->hint = b;
+        nd->end = b + s;
+        nd->free = 0;
+        if (n < first_node)
+            continue;
         for (uint64_t f = b; f < b + s; f++) {
             if (f == 0)
                 continue; /* frame 0 stays reserved: a zero PTE address means "none" */
             frame_set(se, f, 0);
             se->frames_free++;
+            nd->free++;
         }
     }
-    se->frame_hint = 0;
+    /* The CPU (se.cpu) and its node; the fallback order of every node (its zonelist). */
+    const config_t *cfg = se->m ? &se->m->cfg : NULL;
+    int ncpu = cfg ? (int)(config_get(cfg, CFG_machine_sockets) * config_get(cfg, CFG_machine_cores_per_socket)) : 1;
+    se->cpu = cfg ? (int)config_get(cfg, CFG_se_cpu) : 0;
+    if (se->cpu >= ncpu) {
+        snprintf(err, errlen, "se.cpu = %d, but the machine has %d CPUs (0-%d)", se->cpu, ncpu, ncpu - 1);
+        return -1;
+    }
+    se->local_node = cfg ? emu_cpu_node(cfg, se->cpu) : 0;
+    if (se->local_node >= se->nr_nodes)
+        se->local_node = 0;
+    int pt = cfg ? (int)config_get(cfg, CFG_se_pt_node) : 0;
+    se->pt_node = pt == 0 ? SE_PT_POLICY : pt == 1 ? SE_PT_TASK : pt == 2 ? SE_PT_LOCAL : pt - 3;
+    if (se->pt_node >= se->nr_nodes) {
+        snprintf(err, errlen, "se.pt_node = %d, but the machine has %d nodes", se->pt_node, se->nr_nodes);
+        return -1;
+    }
+    dram_topo_t topo;
+    char e2[256];
+    int have_topo = cfg && memsys_topology(cfg, &topo, e2, sizeof(e2)) == 0;
+    for (int n = 0; n < se->nr_nodes; n++) {
+        /* Linux's find_next_best_node(): by distance, a node above n before one below it at equal
+         * distance, then by number (the load balancing of equal lists is left out). */
+        int *o = se->node[n].order, k = 0;
+        o[k++] = n;
+        uint64_t used = 1ull << n;
+        while (k < se->nr_nodes) {
+            int best = -1, bestv = 0;
+            for (int c = 0; c < se->nr_nodes; c++) {
+                if ((used >> c) & 1)
+                    continue;
+                int d = have_topo ? topo.distance[n][c] : 20;
+                int val = d * 2 + (c < n);
+                if (best < 0 || val < bestv) {
+                    best = c;
+                    bestv = val;
+                }
+            }
+            o[k++] = best;
+            used |= 1ull << best;
+        }
+    }
+    se->il_prev = SE_MAX_NUMNODES - 1;
     se->thp_mode = se->m ? (int)config_get(&se->m->cfg, CFG_se_thp) : SE_THP_MADVISE;
     se->nr_deposit = 0;
-    se->cr3 = se_frame_alloc(se);
+    se->cr3 = se_alloc_table(se, 0);
     if (!se->cr3) {
         snprintf(err, errlen, "guest memory too small for a page table");
         return -1;
@@ -1690,6 +2216,24 @@ int se_mm_check(se_proc_t *se, char *err, size_t errlen)
                      (unsigned long long)se->thp_deposit[i]);
             return -1;
         }
+    }
+    /* Each node's free count is its free bits; they add up to frames_free. */
+    uint64_t free_all = 0;
+    for (int n = 0; n < se->nr_nodes; n++) {
+        uint64_t fr = 0;
+        for (uint64_t f = se->node[n].first; f < se->node[n].end; f++)
+            fr += !frame_is_used(se, f);
+        if (fr != se->node[n].free) {
+            snprintf(err, errlen, "node %d has %llu free frames but counts %llu", n, (unsigned long long)fr,
+                     (unsigned long long)se->node[n].free);
+            return -1;
+        }
+        free_all += fr;
+    }
+    if (free_all != se->frames_free) {
+        snprintf(err, errlen, "%llu free frames in the nodes but frames_free is %llu", (unsigned long long)free_all,
+                 (unsigned long long)se->frames_free);
+        return -1;
     }
     uint64_t tables = count_tables(se, se->cr3, top_shift(se)) + se->nr_deposit;
     if (tables != se->st.page_table_pages) {

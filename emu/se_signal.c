@@ -837,9 +837,14 @@ void se_out_of_memory(se_proc_t *se, cpu_t *c)
     machine_t *m = se->m;
     if (m->stop)
         return;
-    emu_msg("out of guest physical memory (%llu frames of 4 KiB): killing the program with SIGKILL, as "
-            "Linux's OOM killer would",
-            (unsigned long long)(se->st.frames_allocated - se->st.frames_freed));
+    if (se->oom_bind)
+        emu_msg("out of memory on the nodes of its MPOL_BIND policy (%llu frames of 4 KiB held): killing the "
+                "program with SIGKILL, as Linux's OOM killer would",
+                (unsigned long long)(se->st.frames_allocated - se->st.frames_freed));
+    else
+        emu_msg("out of guest physical memory (%llu frames of 4 KiB): killing the program with SIGKILL, as "
+                "Linux's OOM killer would",
+                (unsigned long long)(se->st.frames_allocated - se->st.frames_freed));
     machine_kill(m, K_SIGKILL);
     if (c)
         c->block_end = NULL;

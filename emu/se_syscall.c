@@ -1327,16 +1327,19 @@ static long do_arch_prctl(se_proc_t *se, cpu_t *c, int64_t code, uint64_t addr)
     }
 }
 
-/* Memory policies (recorded; the memory-hierarchy issue gives them effect). */
-#define MPOL_MODE_FLAGS ((1 << 15) | (1 << 14) | (1 << 13))
+/* Memory policies (NUMA): the argument handling of mm/mempolicy.c and mm/migrate.c (Linux 6.1);
+ * placement itself is in se_mm.c. */
 
-static long get_nodemask(se_proc_t *se, uint64_t va, uint64_t maxnode, uint64_t *mask)
+/* get_nodes(): maxnode counts one more bit than the mask holds (the kernel's off-by-one: maxnode
+ * N reads N - 1 bits, so maxnode 0 is "no mask" only with a NULL pointer); bits at or above
+ * MAX_NUMNODES must be zero. */
+static long get_nodes(se_proc_t *se, se_nodemask_t *nodes, uint64_t va, uint64_t maxnode)
 {
-    *mask = 0;
-    if (!va || maxnode < 2)
-        return 0;
+    memset(nodes, 0, sizeof(*nodes));
     uint64_t nbits = maxnode - 1;
-    if (nbits > 64 * 1024)
+    if (nbits == 0 || !va)
+        return 0;
+    if (nbits > SE_PAGE * 8)
         return -EINVAL;
     uint64_t words = (nbits + 63) / 64;
     for (uint64_t w = 0; w < words; w++) {
@@ -1345,90 +1348,178 @@ static long get_nodemask(se_proc_t *se, uint64_t va, uint64_t maxnode, uint64_t 
             return -EFAULT;
         if (w == words - 1 && nbits % 64)
             v &= (1ull << (nbits % 64)) - 1;
-        if (w == 0)
-            *mask = v;
+        if (w < SE_MAX_NUMNODES / 64)
+            nodes->w[w] = v;
         else if (v)
-            return -EINVAL; /* nodes beyond 63 do not exist */
+            return -EINVAL; /* nodes beyond MAX_NUMNODES */
     }
-    int nn = se->dram ? dram_nr_nodes(se->dram) : 1;
-    if (nn < 64 && (*mask >> nn))
+    return 0;
+}
+
+/* sanitize_mpol_flags(): split the mode from its flags. 0 or -EINVAL. */
+static long sanitize_mpol(int64_t arg, int *mode, int *flags)
+{
+    int m = (int)(int32_t)arg;
+    *flags = m & SE_MPOL_MODE_FLAGS;
+    *mode = m & ~SE_MPOL_MODE_FLAGS;
+    if ((unsigned)*mode >= SE_MPOL_MAX)
+        return -EINVAL;
+    if ((*flags & SE_MPOL_F_STATIC_NODES) && (*flags & SE_MPOL_F_RELATIVE_NODES))
+        return -EINVAL;
+    if ((*flags & SE_MPOL_F_NUMA_BALANCING) && *mode != SE_MPOL_BIND)
         return -EINVAL;
     return 0;
 }
 
-static long check_mpol(int64_t mode, uint64_t mask)
+static long do_set_mempolicy(se_proc_t *se, uint64_t mode_arg, uint64_t nmask, uint64_t maxnode)
 {
-    int64_t m = mode & ~MPOL_MODE_FLAGS;
-    if (mode < 0 || m > 6)
-        return -EINVAL;
-    if (m == 0 && mask)
-        return -EINVAL; /* MPOL_DEFAULT takes no nodes */
-    if ((m == 2 || m == 3 || m == 5 || m == 6) && !mask)
-        return -EINVAL; /* BIND, INTERLEAVE, PREFERRED_MANY, WEIGHTED_INTERLEAVE need nodes */
+    int mode, flags;
+    se_nodemask_t raw;
+    long r = sanitize_mpol((int64_t)mode_arg, &mode, &flags);
+    if (r || (r = get_nodes(se, &raw, nmask, maxnode)))
+        return r;
+    se_mpol_t pol;
+    if ((r = se_mpol_new(se, mode, flags, &raw, &pol)))
+        return r;
+    se->mpol = pol;
+    if (pol.mode == SE_MPOL_INTERLEAVE)
+        se->il_prev = SE_MAX_NUMNODES - 1;
     return 0;
 }
 
-static long put_nodemask(se_proc_t *se, uint64_t va, uint64_t maxnode, uint64_t mask)
+static long do_mbind(se_proc_t *se, const uint64_t a[6])
 {
-    if (!va)
-        return 0;
-    int nn = se->dram ? dram_nr_nodes(se->dram) : 1;
-    if (maxnode < (uint64_t)nn)
-        return -EINVAL;
-    uint64_t nbits = maxnode - 1, words = (nbits + 63) / 64;
-    if (words > 128)
-        words = 128;
-    for (uint64_t w = 0; w < words; w++) {
-        uint64_t v = w == 0 ? mask : 0;
-        if (se_copy_out(se, va + w * 8, &v, 8))
+    int mode, flags;
+    se_nodemask_t raw;
+    long r = sanitize_mpol((int64_t)a[2], &mode, &flags);
+    if (r || (r = get_nodes(se, &raw, a[3], a[4])))
+        return r;
+    return se_mbind(se, a[0], a[1], mode, flags, &raw, (unsigned)a[5] == a[5] ? (unsigned)a[5] : ~0u);
+}
+
+/* copy_nodes_to_user(): (maxnode - 1) bits rounded up to longs; beyond the kernel's own mask
+ * (one long here) zeroed, up to a page. */
+static long put_nodes(se_proc_t *se, uint64_t va, uint64_t maxnode, uint64_t mask)
+{
+    uint64_t copy = ((maxnode - 1 + 63) & ~63ull) / 8, nbytes = 8;
+    if (copy > nbytes) {
+        if (copy > SE_PAGE)
+            return -EINVAL;
+        static const uint8_t zero[SE_PAGE];
+        if (se_copy_out(se, va + nbytes, zero, copy - nbytes))
             return -EFAULT;
+        copy = nbytes;
     }
-    return 0;
+    return copy && se_copy_out(se, va, &mask, copy) ? -EFAULT : 0;
+}
+
+/* The node after prev in mask, wrapping (next_node_in()). */
+static int next_node_in_mask(int prev, uint64_t mask)
+{
+    uint64_t above = prev + 1 >= 64 ? 0 : mask & (~0ull << (prev + 1));
+    return mask ? __builtin_ctzll(above ? above : mask) : -1;
 }
 
 static long do_get_mempolicy(se_proc_t *se, uint64_t pol_va, uint64_t mask_va, uint64_t maxnode, uint64_t addr,
                              uint64_t flags)
 {
-    int nn = se->dram ? dram_nr_nodes(se->dram) : 1;
-    uint64_t all = nn >= 64 ? ~0ull : (1ull << nn) - 1;
-    int32_t pol;
-    uint64_t mask;
-    if (flags & ~7ull)
+    if (mask_va && maxnode < (uint64_t)se->nr_nodes)
         return -EINVAL;
-    if (flags & 4) { /* MPOL_F_MEMS_ALLOWED */
+    uint64_t all = se->nr_nodes >= 64 ? ~0ull : (1ull << se->nr_nodes) - 1;
+    static const se_mpol_t none = {0};
+    const se_mpol_t *pol = &se->mpol;
+    int32_t val;
+    uint64_t mask;
+    if (flags & ~7ull) /* MPOL_F_NODE, MPOL_F_ADDR, MPOL_F_MEMS_ALLOWED */
+        return -EINVAL;
+    if (flags & 4) {
         if (flags & 3)
             return -EINVAL;
-        pol = 0;
+        val = 0;
         mask = all;
-    } else if (flags & 2) { /* MPOL_F_ADDR */
-        se_vma_t *v = se_find_vma(se, addr);
-        if (!v)
-            return -EFAULT;
-        pol = v->mpol_mode;
-        mask = v->mpol_nodes;
-        if (flags & 1) { /* MPOL_F_NODE: the node of the page at addr (faulting it in) */
-            uint8_t b;
-            if (se_copy_in(se, &b, addr, 1))
-                return -EFAULT;
-            uint64_t *pte = se_pte(se, addr, 0);
-            if (!pte || !(*pte & PTE_P))
-                return -EFAULT;
-            pol = dram_node_of(se->dram, *pte & PTE_ADDR_MASK);
-        }
-    } else if (flags & 1) {
-        if ((se->mpol_mode & ~MPOL_MODE_FLAGS) != 3)
-            return -EINVAL;
-        pol = __builtin_ctzll(se->mpol_nodes);
-        mask = se->mpol_nodes;
     } else {
-        if (addr)
+        if (flags & 2) {
+            se_vma_t *v = addr < SE_TASK_SIZE_LA57 ? se_find_vma(se, addr) : NULL;
+            if (!v)
+                return -EFAULT;
+            pol = v->mpol.mode != SE_MPOL_DEFAULT ? &v->mpol : &none; /* no fallback to the task's */
+        } else if (addr) {
             return -EINVAL;
-        pol = se->mpol_mode;
-        mask = se->mpol_nodes;
+        }
+        if (flags & 1) {
+            if (flags & 2) {
+                int n = se_page_node(se, addr, 1); /* lookup_node(): faults the page in */
+                if (n < 0)
+                    return n;
+                val = n;
+            } else if (pol == &se->mpol && pol->mode == SE_MPOL_INTERLEAVE) {
+                val = next_node_in_mask(se->il_prev, pol->nodes);
+            } else {
+                return -EINVAL;
+            }
+        } else {
+            val = pol->mode | (pol->flags & SE_MPOL_MODE_FLAGS);
+        }
+        mask = (pol->flags & (SE_MPOL_F_STATIC_NODES | SE_MPOL_F_RELATIVE_NODES)) ? pol->user_nodes : pol->nodes;
     }
-    if (pol_va && se_copy_out(se, pol_va, &pol, sizeof(pol)))
+    if (pol_va && se_copy_out(se, pol_va, &val, sizeof(val)))
         return -EFAULT;
-    return put_nodemask(se, mask_va, maxnode, mask);
+    return mask_va ? put_nodes(se, mask_va, maxnode, mask) : 0;
+}
+
+/* move_pages(2) for the process itself (pid 0 or ours). nodes 0: report each page's node. */
+static long do_move_pages(se_proc_t *se, int64_t pid, uint64_t count, uint64_t pages, uint64_t nodes,
+                          uint64_t status, int64_t flags)
+{
+    if (flags & ~(int64_t)(SE_MPOL_MF_MOVE | SE_MPOL_MF_MOVE_ALL))
+        return -EINVAL;
+    if (flags & SE_MPOL_MF_MOVE_ALL)
+        return -EPERM;
+    if (pid != 0 && pid != SE_PID)
+        return -ESRCH;
+    long left = 0;
+    for (uint64_t i = 0; i < count; i++) {
+        uint64_t va;
+        int32_t st, node = 0;
+        if (se_copy_in(se, &va, pages + i * 8, 8))
+            return -EFAULT;
+        if (nodes) {
+            if (se_copy_in(se, &node, nodes + i * 4, 4))
+                return -EFAULT;
+            if (node < 0 || node >= se->nr_nodes)
+                return -ENODEV;
+            int r = se_move_page(se, va, node);
+            if (r == -ENOMEM) {
+                left++; /* not moved: its status stays as the program left it, as on Linux */
+                continue;
+            }
+            st = r < 0 ? r : node;
+        } else {
+            st = se_page_node(se, va, 0);
+        }
+        if (se_copy_out(se, status + i * 4, &st, 4))
+            return -EFAULT;
+    }
+    return left;
+}
+
+static long do_migrate_pages(se_proc_t *se, int64_t pid, uint64_t maxnode, uint64_t old_va, uint64_t new_va)
+{
+    se_nodemask_t from, to;
+    long r = get_nodes(se, &from, old_va, maxnode);
+    if (r || (r = get_nodes(se, &to, new_va, maxnode)))
+        return r;
+    if (pid != 0 && pid != SE_PID)
+        return -ESRCH;
+    uint64_t all = se->nr_nodes >= 64 ? ~0ull : (1ull << se->nr_nodes) - 1;
+    for (int w = 1; w < SE_MAX_NUMNODES / 64; w++)
+        if (to.w[w])
+            return -EPERM; /* nodes the task may not use (no CAP_SYS_NICE) */
+    if (to.w[0] & ~all)
+        return -EPERM;
+    if (!to.w[0])
+        return -EINVAL;
+    return se_migrate_pages(se, from.w[0] & all, to.w[0]);
 }
 
 static long do_getrusage(se_proc_t *se, int64_t who, uint64_t va)
@@ -1676,30 +1767,24 @@ long se_do_syscall(se_proc_t *se, cpu_t *c, uint64_t nr, const uint64_t a[6])
         return do_sleep(se, (int64_t)(int32_t)a[0], (int64_t)(int32_t)a[1], a[2]);
     case 234: /* tgkill */
         return se_sys_tgkill(se, c, (int64_t)(int32_t)a[0], (int64_t)(int32_t)a[1], (int64_t)(int32_t)a[2]);
-    case 237: { /* mbind */
-        uint64_t mask;
-        long r = get_nodemask(se, a[3], a[4], &mask);
-        if (r)
-            return r;
-        if ((r = check_mpol((int64_t)(int32_t)a[2], mask)))
-            return r;
-        if (a[5] & ~7ull) /* MPOL_MF_STRICT, MOVE, MOVE_ALL */
-            return -EINVAL;
-        return se_mbind(se, a[0], a[1], (int)a[2], mask);
-    }
-    case 238: { /* set_mempolicy */
-        uint64_t mask;
-        long r = get_nodemask(se, a[1], a[2], &mask);
-        if (r)
-            return r;
-        if ((r = check_mpol((int64_t)(int32_t)a[0], mask)))
-            return r;
-        se->mpol_mode = (int)a[0];
-        se->mpol_nodes = mask;
-        return 0;
-    }
+    case 237: /* mbind */
+        return do_mbind(se, a);
+    case 238: /* set_mempolicy */
+        return do_set_mempolicy(se, a[0], a[1], a[2]);
     case 239: /* get_mempolicy */
         return do_get_mempolicy(se, a[0], a[1], a[2], a[3], a[4]);
+    case 256: /* migrate_pages */
+        return do_migrate_pages(se, (int64_t)(int32_t)a[0], a[1], a[2], a[3]);
+    case 279: /* move_pages */
+        return do_move_pages(se, (int64_t)(int32_t)a[0], a[1], a[2], a[3], a[4], (int64_t)(int32_t)a[5]);
+    case 309: { /* getcpu: the CPU of --cpu and its node */
+        uint32_t cpu = (uint32_t)se->cpu, node = (uint32_t)se->local_node;
+        if (a[0] && se_copy_out(se, a[0], &cpu, 4))
+            return -EFAULT;
+        if (a[1] && se_copy_out(se, a[1], &node, 4))
+            return -EFAULT;
+        return 0;
+    }
     case 257: /* openat */
         return do_openat(se, (int)a[0], a[1], (int64_t)a[2], (int64_t)a[3]);
     case 262: /* newfstatat */

@@ -8,13 +8,15 @@
 #   test-cli      command-line contract and bad inputs
 #   test-timing   end-to-end translation timing: tests/timing/tlbprog.c under --timing=tlb, stats JSON
 #                 checked against the model (miss ratios, huge pages, 5-level walks, fast-forward, ROI)
+#   test-numa     NUMA in SE mode: tests/numa/numaprog.c sets memory policies (set_mempolicy, mbind,
+#                 move_pages...) on skylake-2s; placement, numastat counters and remote latency checked
 #   test-fs       full-system mode: tiny kernels of tests/fs/kernels.S (console, calls, timer, IPIs, mailbox,
 #                 guests that go wrong) and the guest kernel's --kernel-tests on 1-8 sockets, 4 and 5 levels
 #   test-ui       the visualizer: headless PNG snapshots and heat export, same counters with and without
 #                 it, and under Xvfb the window (xwd screenshot checked, quit by xdotool and by a hook)
 #   test-census   docs/OPCODES.md matches the decoder; every instruction of every test binary decodes to
 #                 capstone's length and an implemented handler (tests/census/)
-#   test-asan     the ASan build and the unit, differential, CLI and timing suites under it
+#   test-asan     the ASan build and the unit, differential, CLI, timing and NUMA suites under it
 #   test-long     slower suites: 300 more csmith seeds, the corpus at -O0/-O1/-O3/-Os, csmith under ASan,
 #                 a short run of the decoder fuzz target
 #   census        regenerate docs/OPCODES.md, the opcode census, from the decoder
@@ -40,13 +42,13 @@ DIFF_EMU_TIMEOUT ?= 120
 DIFF_FILTER      ?=
 DIFF_FLAGS      = --timeout $(DIFF_TIMEOUT) --emu-timeout $(DIFF_EMU_TIMEOUT) $(if $(DIFF_FILTER),--filter '$(DIFF_FILTER)')
 
-TEST_SUITES := unit diff csmith cli timing fs census ui asan-unit asan-diff asan-cli asan-timing asan-fs
+TEST_SUITES := unit diff csmith cli timing numa fs census ui asan-unit asan-diff asan-cli asan-timing asan-numa asan-fs
 
 # Sub-makes build in parallel unless the user already chose a -j (then the jobserver is shared).
 NPROC     := $(shell nproc 2>/dev/null || echo 2)
 TEST_JOBS  = $(if $(filter -j%,$(MAKEFLAGS))$(findstring jobserver,$(MAKEFLAGS)),,-j$(NPROC))
 
-.PHONY: test-ui test test-unit test-diff test-csmith test-cli test-timing test-fs test-fs-fuzz test-census test-asan test-long test-progs-opt \
+.PHONY: test-ui test test-unit test-diff test-csmith test-cli test-timing test-numa test-fs test-fs-fuzz test-census test-asan test-long test-progs-opt \
         test-csmith-long test-csmith-asan fuzz bench test-build census fuzz-decoder test-fuzz-decoder
 
 # --- the whole run ---------------------------------------------------------------------------------
@@ -58,6 +60,7 @@ test: $(DEPS_STAMP) $(EMU)
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-csmith TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-cli TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-timing TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
+	@$(MAKE) --no-print-directory $(TEST_JOBS) test-numa TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-fs TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-census TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
 	@$(MAKE) --no-print-directory $(TEST_JOBS) test-ui TEST_RESULTS=$(abspath $(TEST_RESULTS)) || true
@@ -172,6 +175,19 @@ test-timing: $(EMU) $(TEST_BUILD)/timing/test_timing $(TEST_BUILD)/timing/tlbpro
 	@$(RUN_SUITE) $(SUITE_PREFIX)timing $(TEST_BUILD)/timing/test_timing --emu $(EMU) \
 	    --prog $(TEST_BUILD)/timing/tlbprog
 
+# --- NUMA in SE mode, end to end ----------------------------------------------------------------------
+$(TEST_BUILD)/numa/test_numa: tests/numa/test_numa.c $(HARNESS_COMMON) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(HARNESS_CFLAGS) -o $@ tests/numa/test_numa.c tests/common/proc.c -lcmocka
+
+$(TEST_BUILD)/numa/numaprog: tests/numa/numaprog.c include/emu_roi.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	musl-gcc -static -O2 -w -Iinclude -o $@ $<
+
+test-numa: $(EMU) $(TEST_BUILD)/numa/test_numa $(TEST_BUILD)/numa/numaprog
+	@$(RUN_SUITE) $(SUITE_PREFIX)numa $(TEST_BUILD)/numa/test_numa --emu $(EMU) \
+	    --prog $(TEST_BUILD)/numa/numaprog
+
 # --- sanitizers ---------------------------------------------------------------------------------------
 # Build build-asan/emu, then run the unit, differential and CLI suites against it, so ASan and UBSan see
 # every corpus program. The results go with the others, prefixed asan-.
@@ -186,6 +202,7 @@ test-asan:
 	$(ASAN_MAKE) test-diff || st=1; \
 	$(ASAN_MAKE) test-cli || st=1; \
 	$(ASAN_MAKE) test-timing || st=1; \
+	$(ASAN_MAKE) test-numa || st=1; \
 	$(ASAN_MAKE) test-fs || st=1; \
 	exit $$st
 

@@ -92,7 +92,7 @@ static int shift_code(uint8_t shift) { return shift == 30 ? 2 : shift == 21 ? 1 
 static uint8_t code_shift(int code) { return code == 2 ? 30 : code == 1 ? 21 : 12; }
 
 /* The longest encoded record. */
-#define REC_MAX (1 + 3 + 2 + 10 * 12 + TRACE_MAX_LEVELS * 10 + TRACE_CODE_MAX)
+#define REC_MAX (1 + 3 + 2 + 10 * 14 + 2 * TRACE_MAX_LEVELS * 10 + TRACE_CODE_MAX)
 
 /* Encode r into p (REC_MAX bytes available); returns its length. */
 static size_t encode(uint8_t *p, const trace_rec_t *r, delta_t *d)
@@ -105,13 +105,17 @@ static size_t encode(uint8_t *p, const trace_rec_t *r, delta_t *d)
     case TRACE_FETCH:
     case TRACE_LOAD:
     case TRACE_STORE:
-        p[n++] = (uint8_t)(shift_code(r->page_shift) | (r->pcid ? 4 : 0));
+        p[n++] = (uint8_t)(shift_code(r->page_shift) | (r->pcid ? 4 : 0) | (r->aux ? 8 : 0) | (r->value ? 16 : 0));
         p[n++] = r->size;
         n += put_var(p + n, zigzag((int64_t)(r->va - d->va[cpu])));
         n += put_var(p + n, zigzag((int64_t)(r->pa - d->pa[cpu])));
         n += put_var(p + n, r->gap);
         if (r->pcid)
             n += put_var(p + n, r->pcid);
+        if (r->aux)
+            n += put_var(p + n, r->aux);
+        if (r->value)
+            n += put_var(p + n, r->value);
         d->va[cpu] = r->va;
         d->pa[cpu] = r->pa;
         break;
@@ -121,6 +125,10 @@ static size_t encode(uint8_t *p, const trace_rec_t *r, delta_t *d)
         n += put_var(p + n, r->pcid);
         for (int k = 0; k < r->levels && k < TRACE_MAX_LEVELS; k++)
             n += put_var(p + n, r->walk[k]);
+        for (int k = 0; k < r->levels && k < TRACE_MAX_LEVELS; k++)
+            n += put_var(p + n, r->wval[k]);
+        n += put_var(p + n, r->pa);
+        n += put_var(p + n, r->aux);
         break;
     case TRACE_CODE:
         n += put_var(p + n, r->va);
@@ -201,7 +209,15 @@ static int decode(cursor_t *c, trace_rec_t *r, delta_t *d)
                 return -1;
             r->pcid = (uint16_t)pcid;
         }
-        if ((f & ~7u) || (f & 3) == 3)
+        if (f & 8) {
+            uint64_t a = get_var(c);
+            if (a > UINT32_MAX)
+                return -1;
+            r->aux = (uint32_t)a;
+        }
+        if (f & 16)
+            r->value = get_var(c);
+        if ((f & ~31u) || (f & 3) == 3)
             return -1;
         d->va[cpu] = r->va;
         d->pa[cpu] = r->pa;
@@ -220,6 +236,13 @@ static int decode(cursor_t *c, trace_rec_t *r, delta_t *d)
         r->pcid = (uint16_t)pcid;
         for (int k = 0; k < r->levels; k++)
             r->walk[k] = get_var(c);
+        for (int k = 0; k < r->levels; k++)
+            r->wval[k] = get_var(c);
+        r->pa = get_var(c);
+        uint64_t a = get_var(c);
+        if (a > UINT32_MAX)
+            return -1;
+        r->aux = (uint32_t)a;
         break;
     }
     case TRACE_CODE:

@@ -26,7 +26,10 @@ enum trace_type {
     TRACE_LOAD = 2,     /* data load: the same fields */
     TRACE_STORE = 3,    /* data store: the same fields */
     TRACE_WALK = 4,     /* a page walk: cpu, va, pcid, page_shift, levels, walk[] = the physical
-                           address of the entry read at each level, root first */
+                           address of the entry read at each level, root first, and wval[] its
+                           value before the walk (replay writes it back); pa = the physical
+                           page it found, aux = the leaf's flags (bits 11:0, NX as bit 63 >> 51 =
+                           bit 12) or TRACE_WALK_FAULT for a walk that faulted */
     TRACE_PT_STORE = 5, /* a store to a paging structure: cpu, pa, value (the new entry) */
     TRACE_CR3 = 6,      /* CR3 written: cpu, value */
     TRACE_INVLPG = 7,   /* one page invalidated: cpu, va, pcid */
@@ -39,6 +42,14 @@ enum trace_type {
 };
 
 enum trace_flush { TRACE_FLUSH_ALL = 0, TRACE_FLUSH_NONGLOBAL = 1, TRACE_FLUSH_PCID = 2 };
+
+/* Access records (fetch, load, store) of a recording: aux bits. */
+#define TRACE_ACC_CACHE 1u   /* a cache access only (pa, size): the translation was its own record */
+#define TRACE_ACC_XLATE 2u   /* a translation only (va, pa, page size): one TLB lookup, no cache access */
+/* value of an access record: instructions retired by the CPU since its previous record. */
+#define TRACE_WALK_FAULT 0x80000000u /* TRACE_WALK aux: the walk ended in a page fault */
+#define TRACE_MARKER_END 3           /* TRACE_MARKER value: the end of a CPU's stream (pa = the
+                                        instructions it retired after its last record) */
 
 /* One record; fields a type does not use are 0. */
 typedef struct trace_rec {
@@ -53,6 +64,7 @@ typedef struct trace_rec {
     uint64_t gap;         /* cycles the CPU spent computing since its previous access */
     uint64_t value;
     uint64_t walk[TRACE_MAX_LEVELS];
+    uint64_t wval[TRACE_MAX_LEVELS]; /* TRACE_WALK: each entry's value before the walk */
     uint8_t code[TRACE_CODE_MAX];
 } trace_rec_t;
 

@@ -20,6 +20,9 @@
  *                       dependent loads p = *p. Two runs with different ITERS differ only by the
  *                       measured loads, whose memory cycles per load are the latency of the level
  *                       that holds the working set. Prints a checksum of where the chase ended.
+ *   stream MIB PASSES   a streaming read (--timing=full, memory-level parallelism): a MIB MiB buffer
+ *                       of 2 MiB pages written once, then PASSES passes summing every word in order
+ *                       (eight independent sums) between EMU_ROI_BEGIN/END
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -145,8 +148,45 @@ static int chase(unsigned long kib, unsigned long iters)
     return 0;
 }
 
+/* A streaming read: a MIB MiB buffer of 2 MiB pages, written once (so every line is in memory, and
+ * the working set is far beyond the LLC), then PASSES passes reading every 8-byte word in order
+ * into eight sums, between the region-of-interest markers. */
+static int stream(unsigned long mib, unsigned long passes)
+{
+    unsigned long len = mib << 20, n = len / 8;
+    char *raw = mmap(NULL, len + HP, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED)
+        return 1;
+    uint64_t *a = (uint64_t *)(((uintptr_t)raw + HP - 1) & ~(HP - 1));
+    madvise(a, len, MADV_HUGEPAGE);
+    for (unsigned long i = 0; i < n; i++)
+        a[i] = i;
+    uint64_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    EMU_ROI_BEGIN();
+    for (unsigned long p = 0; p < passes; p++) {
+        uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        for (unsigned long i = 0; i < n; i += 8) {
+            s0 += a[i];
+            s1 += a[i + 1];
+            s2 += a[i + 2];
+            s3 += a[i + 3];
+            s4 += a[i + 4];
+            s5 += a[i + 5];
+            s6 += a[i + 6];
+            s7 += a[i + 7];
+        }
+        s[0] += s0, s[1] += s1, s[2] += s2, s[3] += s3, s[4] += s4, s[5] += s5, s[6] += s6, s[7] += s7;
+    }
+    EMU_ROI_END();
+    printf("stream %lu MiB x %lu: sum %llu\n", mib, passes,
+           (unsigned long long)(s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7]));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 4 && !strcmp(argv[1], "stream"))
+        return stream(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0));
     if (argc >= 4 && !strcmp(argv[1], "chase"))
         return chase(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0));
     if (argc >= 4 && !strcmp(argv[1], "random"))
@@ -157,6 +197,6 @@ int main(int argc, char **argv)
         return loop(strtoul(argv[2], NULL, 0));
     if (argc >= 2 && !strcmp(argv[1], "hugetlb1g"))
         return hugetlb1g();
-    fprintf(stderr, "usage: %s random N ITERS | sweep MIB PASSES huge|plain | loop N | hugetlb1g | chase KIB ITERS\n", argv[0]);
+    fprintf(stderr, "usage: %s random N ITERS | sweep MIB PASSES huge|plain | loop N | hugetlb1g | chase KIB ITERS | stream MIB PASSES\n", argv[0]);
     return 2;
 }

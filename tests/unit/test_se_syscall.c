@@ -586,7 +586,7 @@ static void test_mempolicy(void **state)
     assert_int_equal(pol, 0);
     assert_int_equal(sc(f, 239, BUF + 64, 0, 0, (uint64_t)a, 3, 0), 0);
     get(f, BUF + 64, &pol, 4);
-    assert_int_equal(pol, 0); /* frames come from node 0 (the policy is recorded only) */
+    assert_int_equal(pol, 1); /* no VMA policy there: the task's MPOL_BIND {1} placed it */
     assert_int_equal(sc(f, 239, BUF + 64, 0, 0, 0x1000, 2, 0), -EFAULT);
     assert_int_equal(sc(f, 237, 0x1000, PG, 3, BUF, 3, 0), -EFAULT);
     /* MPOL_F_MEMS_ALLOWED: both nodes. */

@@ -445,7 +445,7 @@ static void test_thp_mbind_split(void **state)
     map_base(se, HP);
     assert_int_equal(se_madvise(se, BASE, HP, MADV_HUGEPAGE), 0);
     fill_pages(se, BASE, HP, 9);
-    assert_int_equal(se_mbind(se, BASE + HP / 2, HP / 2, 2 /* MPOL_BIND */, 1), 0);
+    assert_int_equal(se_mbind(se, BASE + HP / 2, HP / 2, SE_MPOL_BIND, 0, &(se_nodemask_t){{1}}, 0), 0);
     assert_int_equal(se->st.thp_splits, 1);
     check_pages(se, BASE, 0, 512, 9);
     check(se);
@@ -557,7 +557,7 @@ static void test_hugetlb_2m(void **state)
     /* Unaligned boundaries inside: EINVAL, as on Linux. */
     assert_int_equal(se_munmap(se, (uint64_t)a, PG), -EINVAL);
     assert_int_equal(se_mprotect(se, (uint64_t)a + PG, PG, SE_PROT_READ), -EINVAL);
-    assert_int_equal(se_mbind(se, (uint64_t)a, PG, 2, 1), -EINVAL);
+    assert_int_equal(se_mbind(se, (uint64_t)a, PG, SE_MPOL_BIND, 0, &(se_nodemask_t){{1}}, 0), -EINVAL);
     assert_int_equal(se_madvise(se, (uint64_t)a + PG, PG, MADV_DONTNEED), -EINVAL);
     assert_int_equal(se_mremap(se, (uint64_t)a, HP, 2 * HP, SE_MREMAP_MAYMOVE, 0), -EINVAL);
     /* A DONTNEED shorter than the page rounds down to nothing; the whole page drops it. */

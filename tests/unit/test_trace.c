@@ -42,14 +42,20 @@ static void random_rec(trace_rec_t *r, uint64_t *va, uint64_t *pa)
         r->page_shift = (uint8_t)(rnd() % 3 == 0 ? 21 : rnd() % 5 == 0 ? 30 : 12);
         r->pcid = (uint16_t)(rnd() % 3 ? 0 : rnd() % 4096);
         r->gap = rnd() % 4 ? rnd() % 10 : rnd();
+        r->aux = (uint32_t)(rnd() % 3 ? 0 : rnd() % 4);
+        r->value = rnd() % 2 ? 0 : rnd() % 1000;
         break;
     case TRACE_WALK:
         r->va = rnd() & ~0xfffull;
         r->pcid = (uint16_t)(rnd() % 4096);
         r->page_shift = (uint8_t)(rnd() % 2 ? 12 : 21);
         r->levels = (uint8_t)(1 + rnd() % TRACE_MAX_LEVELS);
-        for (int k = 0; k < r->levels; k++)
+        for (int k = 0; k < r->levels; k++) {
             r->walk[k] = rnd() >> 16;
+            r->wval[k] = rnd();
+        }
+        r->pa = rnd() >> 20 << 12;
+        r->aux = (uint32_t)rnd();
         break;
     case TRACE_CODE:
         r->va = rnd();
