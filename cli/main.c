@@ -440,7 +440,7 @@ static int cmd_run(int argc, char **argv)
         }
     }
 
-    if (config_spec && config_load(&cfg, config_spec, err, sizeof(err)) < 0) {
+    if (config_load(&cfg, config_spec ? config_spec : "default", err, sizeof(err)) < 0) {
         fprintf(stderr, "emu: %s\n", err);
         goto out;
     }
@@ -591,7 +591,7 @@ static int cmd_info(int argc, char **argv)
         fprintf(stderr, "emu: info: unexpected argument '%s' (see emu info --help)\n", argv[optind]);
         goto out;
     }
-    if (config_spec && config_load(&cfg, config_spec, err, sizeof(err)) < 0) {
+    if (config_load(&cfg, config_spec ? config_spec : "default", err, sizeof(err)) < 0) {
         fprintf(stderr, "emu: %s\n", err);
         goto out;
     }

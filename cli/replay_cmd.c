@@ -97,7 +97,7 @@ int cmd_replay(int argc, char **argv)
         fprintf(stderr, "emu: replay: expected one trace FILE (see emu replay --help)\n");
         goto out;
     }
-    if (config_spec && config_load(&cfg, config_spec, err, sizeof(err)) < 0) {
+    if (config_load(&cfg, config_spec ? config_spec : "default", err, sizeof(err)) < 0) {
         fprintf(stderr, "emu: %s\n", err);
         goto out;
     }
