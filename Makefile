@@ -97,8 +97,14 @@ $(BUILD)/progs/%: tests/progs/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	musl-gcc -static -O2 -w -o $@ $<
 
-run: $(DEPS_STAMP) $(EMU) $(DEMO_BIN)
-	$(EMU) run --mode=se --timing=tlb -- $(DEMO_BIN)
+# `make run`: demos/memdemo in the visualizer (a window with a display, else pictures in build/demo).
+MEMDEMO_BIN := $(BUILD)/demos/memdemo
+$(MEMDEMO_BIN): demos/memdemo.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	musl-gcc -static -O2 -w -o $@ $<
+
+run: $(DEPS_STAMP) $(EMU) $(MEMDEMO_BIN)
+	@scripts/demo.sh $(EMU) $(MEMDEMO_BIN) $(BUILD)/demo
 
 clean:
 	rm -rf build build-asan build-debug build-fuzz

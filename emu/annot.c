@@ -60,6 +60,8 @@ struct annot {
     } *ring;
     annot_name_t *names;
     int nr_names, cap_names;
+    struct emu_zone_info *zones; /* EMU_CALL_ZONE_INFO */
+    int nr_zones;
     uint64_t frames[EMU_FRAME_NR_STATES];
     struct {
 #define X(name, desc) uint64_t name;
@@ -106,6 +108,7 @@ void annot_free(annot_t *a)
         munmap(a->owner, a->owner_bytes);
     free(a->ring);
     free(a->names);
+    free(a->zones);
     free(a);
 }
 
@@ -175,6 +178,41 @@ const char *annot_owner_name(const annot_t *a, uint64_t id)
         if (a->names[k].id == id)
             return a->names[k].name;
     return NULL;
+}
+
+const char *annot_name_at(const annot_t *a, int k, uint64_t *id, uint32_t *kind)
+{
+    if (k < 0 || k >= a->nr_names)
+        return NULL;
+    *id = a->names[k].id;
+    *kind = a->names[k].kind;
+    return a->names[k].name;
+}
+
+int annot_set_zones(annot_t *a, uint64_t pa, uint64_t nr)
+{
+    size_t bytes = (size_t)nr * sizeof(struct emu_zone_info);
+    if (nr > EMU_MAX_ZONES || (nr && !in_ram(a->m->dram, pa, bytes)))
+        return EMU_EINVAL;
+    const struct emu_zone_info *g = nr ? (const struct emu_zone_info *)dram_host(a->m->dram, pa) : NULL;
+    for (uint64_t k = 0; k < nr; k++)
+        if (g[k].type > EMU_ZONE_TYPE_MOVABLE || g[k].start_pfn + g[k].spanned_pages < g[k].start_pfn)
+            return EMU_EINVAL;
+    struct emu_zone_info *z = nr ? malloc(bytes) : NULL;
+    if (nr && !z)
+        return EMU_EINVAL;
+    if (nr)
+        memcpy(z, g, bytes);
+    free(a->zones);
+    a->zones = z;
+    a->nr_zones = (int)nr;
+    return 0;
+}
+
+const struct emu_zone_info *annot_zones(const annot_t *a, int *nr)
+{
+    *nr = a->nr_zones;
+    return a->zones;
 }
 
 static void apply(annot_t *a, const struct emu_annot *e)

@@ -145,6 +145,26 @@ enum emu_snap_level { EMU_SNAP_L1I = 0, EMU_SNAP_L1D, EMU_SNAP_STLB, EMU_SNAP_PW
 
 #define EMU_SNAP_MAX_NODES 16
 #define EMU_SNAP_MAX_TLBS 12
+#define EMU_SNAP_MAX_ZONES 32
+/* Zone types of emu_snap_zone: enum emu_zone, or this one (full-system, kernelcore=). */
+#define EMU_ZONE_MOVABLE 3
+
+/* One zone of one node: its free frames now and, in full-system mode once the guest has said them
+ * (EMU_CALL_ZONE_INFO, docs/DEVICES.md), its managed pages and watermarks. */
+typedef struct emu_snap_zone {
+    int node, type;               /* type: EMU_ZONE_DMA, _DMA32, _NORMAL or EMU_ZONE_MOVABLE */
+    uint64_t start_pfn, spanned;  /* frames [start_pfn, start_pfn + spanned) of the node */
+    uint64_t managed;             /* the guest's managed pages (SE, or not said: frames of RAM) */
+    uint64_t free;                /* free frames: FS the buddy allocator's (annotations), SE frame bit clear */
+    uint64_t wmark_min, wmark_low, wmark_high; /* pages; 0: unknown (SE, or not said yet) */
+} emu_snap_zone_t;
+
+/* An owner id's name (a slab cache, a process). */
+typedef struct emu_snap_name {
+    uint64_t id;
+    uint32_t kind;                /* enum emu_owner_kind of guest/abi.h (1 slab cache, 2 process, 3 file) */
+    char name[44];
+} emu_snap_name_t;
 
 /* One piece of RAM in the map: one zone of one node, within the view. */
 typedef struct emu_snap_seg {
@@ -200,6 +220,13 @@ typedef struct emu_snapshot {
     emu_snap_seg_t segs[EMU_SNAP_MAX_NODES * EMU_NR_ZONES];
     uint32_t nr_cells, cap_cells;
     emu_snap_cell_t *cells;
+    /* Zones: free frames and watermarks. */
+    int nr_zones;
+    int has_wmarks;             /* the guest gave its zones and watermarks */
+    emu_snap_zone_t zones[EMU_SNAP_MAX_ZONES];
+    /* Owner names (see emu_snapshot_owner_name). */
+    uint32_t nr_names, cap_names;
+    emu_snap_name_t *names;
     /* CPUs. */
     int nr_cpus;
     emu_snap_cpu_t *cpus;
@@ -215,7 +242,13 @@ void emu_snapshot_free(emu_t *m, emu_snapshot_t *s);
  * (frames_per_cell is the smallest power of two that fits). Heat and per-set TLB counts are those
  * since the previous call. Returns 0, or -1 when out of host memory. */
 int emu_snapshot_take(emu_t *m, emu_snapshot_t *s, uint64_t pfn_lo, uint64_t pfn_hi, uint32_t max_cells);
-/* Names of states and zones for legends ("free", "page_table"...; "DMA", "DMA32", "Normal"). */
+/* Copy src into dst (a buffer from emu_snapshot_new, or a zeroed emu_snapshot_t to be freed with
+ * emu_snapshot_free): everything the UI reads, so another thread can draw dst while the machine
+ * runs on. dst's own counter state (its previous values) is kept. Returns 0, or -1 (host memory). */
+int emu_snapshot_copy(emu_snapshot_t *dst, const emu_snapshot_t *src);
+/* The name of an owner id of a cell (a slab cache, a process: "kmalloc-64", "pid 1 demo"), or NULL. */
+const char *emu_snapshot_owner_name(const emu_snapshot_t *s, uint64_t id);
+/* Names of states and zones for legends ("free", "page_table"...; "DMA", "DMA32", "Normal", "Movable"). */
 const char *emu_snap_state_name(int state);
 const char *emu_zone_name(int zone);
 /* The zone of a frame. */

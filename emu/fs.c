@@ -713,6 +713,7 @@ static void do_call(fs_t *f, cpu_t *c, uint64_t pa)
     case EMU_CALL_MARKER: f->st.markers++; break;
     case EMU_CALL_TEST_RESULT: ret = call_test(f, &k); break;
     case EMU_CALL_ANNOT_RING: ret = annot_set_ring(f->annot, c->id, k.a[0], k.a[1]); break;
+    case EMU_CALL_ZONE_INFO: ret = annot_set_zones(f->annot, k.a[0], k.a[1]); break;
     case EMU_CALL_ANNOT_NAME: {
         char *s = guest_str(f, k.a[2], k.a[3], MAX_NAME);
         ret = s ? annot_set_name(f->annot, k.a[0], (uint32_t)k.a[1], s) : EMU_EINVAL;

@@ -145,6 +145,12 @@ void annot_drain(annot_t *a);
 void annot_frame(const annot_t *a, uint64_t pfn, int *state, int *aux, uint64_t *owner);
 /* The name of owner id, or NULL. */
 const char *annot_owner_name(const annot_t *a, uint64_t id);
+/* Owner names in the order they were first given: the k-th (NULL past the end), its id and kind. */
+const char *annot_name_at(const annot_t *a, int k, uint64_t *id, uint32_t *kind);
+/* EMU_CALL_ZONE_INFO: copy the guest's zone list (nr entries at pa); 0 or EMU_EINVAL. */
+int annot_set_zones(annot_t *a, uint64_t pa, uint64_t nr);
+/* The zone list the guest gave (NULL, *nr = 0: none yet). */
+const struct emu_zone_info *annot_zones(const annot_t *a, int *nr);
 void annot_register_counters(annot_t *a, counters_t *ctrs);
 /* Print the names and descriptions of the annotation counters (emu help stats). */
 void annot_list_counters(FILE *f);

@@ -19,6 +19,7 @@
 #include "emu/fs.h"
 #include "emu/machine.h"
 #include "emu/se.h"
+#include "emu/se_int.h"
 #include "guest/abi.h"
 
 _Static_assert((int)EMU_SNAP_FREE == (int)EMU_FRAME_FREE && (int)EMU_SNAP_PAGE_TABLE == (int)EMU_FRAME_PAGE_TABLE &&
@@ -50,8 +51,8 @@ const char *emu_snap_state_name(int state)
 
 const char *emu_zone_name(int zone)
 {
-    static const char *const z[EMU_NR_ZONES] = {"DMA", "DMA32", "Normal"};
-    return zone >= 0 && zone < EMU_NR_ZONES ? z[zone] : "?";
+    static const char *const z[EMU_ZONE_MOVABLE + 1] = {"DMA", "DMA32", "Normal", "Movable"};
+    return zone >= 0 && zone <= EMU_ZONE_MOVABLE ? z[zone] : "?";
 }
 
 #define ZONE_DMA_END (16ull << 20 >> 12)
@@ -135,6 +136,7 @@ void emu_snapshot_free(emu_t *m, emu_snapshot_t *s)
     free_tlb_bufs(s);
     free(s->cpus);
     free(s->cells);
+    free(s->names);
     free(s);
     /* Heat stays on for as long as the machine lives: another snapshot may be taken later; the
      * arrays are freed with the machine (they are reserved lazily and cost only what was touched). */
@@ -327,6 +329,190 @@ static inline void frame_info(machine_t *m, const snap_priv_t *p, uint64_t f, in
     }
 }
 
+/* The zones: the guest's list in full-system mode once it gave one (EMU_CALL_ZONE_INFO), else
+ * Linux's default split of each node (DMA, DMA32, Normal); free frames counted from the frame states. */
+static void take_zones(machine_t *m, emu_snapshot_t *s)
+{
+    snap_priv_t *p = s->priv;
+    int nz = 0;
+    const struct emu_zone_info *gz = m->fs && m->fs->annot ? annot_zones(m->fs->annot, &nz) : NULL;
+    s->nr_zones = 0;
+    s->has_wmarks = gz && nz > 0;
+    if (s->has_wmarks) {
+        for (int k = 0; k < nz && s->nr_zones < EMU_SNAP_MAX_ZONES; k++)
+            s->zones[s->nr_zones++] = (emu_snap_zone_t){
+                .node = (int)gz[k].node, .type = (int)gz[k].type, .start_pfn = gz[k].start_pfn,
+                .spanned = gz[k].spanned_pages, .managed = gz[k].managed_pages, .wmark_min = gz[k].wmark_min,
+                .wmark_low = gz[k].wmark_low, .wmark_high = gz[k].wmark_high};
+    } else {
+        static const uint64_t zone_end[EMU_NR_ZONES] = {ZONE_DMA_END, ZONE_DMA32_END, UINT64_MAX};
+        for (int n = 0; n < s->nr_nodes; n++) {
+            uint64_t lo = s->node_base[n] >> 12, hi = (s->node_base[n] + s->node_size[n]) >> 12, zlo = 0;
+            for (int z = 0; z < EMU_NR_ZONES; z++) {
+                uint64_t a = lo > zlo ? lo : zlo, b = hi < zone_end[z] ? hi : zone_end[z];
+                zlo = zone_end[z];
+                if (a < b && s->nr_zones < EMU_SNAP_MAX_ZONES)
+                    s->zones[s->nr_zones++] =
+                        (emu_snap_zone_t){.node = n, .type = z, .start_pfn = a, .spanned = b - a, .managed = b - a};
+            }
+        }
+    }
+    /* Free frames: those of the zone's node within its span. */
+    for (int k = 0; k < s->nr_zones; k++) {
+        emu_snap_zone_t *z = &s->zones[k];
+        uint64_t lo = z->start_pfn, hi = z->start_pfn + z->spanned, cnt = 0;
+        if (z->node >= 0 && z->node < s->nr_nodes) {
+            uint64_t nlo = s->node_base[z->node] >> 12, nhi = (s->node_base[z->node] + s->node_size[z->node]) >> 12;
+            lo = lo > nlo ? lo : nlo;
+            hi = hi < nhi ? hi : nhi;
+        }
+        if (hi > m->nr_frames)
+            hi = m->nr_frames;
+        if (p->state) {
+            for (uint64_t f = lo; f < hi; f++)
+                cnt += p->state[f] == EMU_SNAP_FREE;
+        } else {
+            for (uint64_t f = lo; f < hi; f++) {
+                int st, aux;
+                uint64_t ow;
+                frame_info(m, p, f, &st, &aux, &ow);
+                cnt += st == EMU_SNAP_FREE;
+            }
+        }
+        z->free = cnt;
+    }
+}
+
+static void add_name(emu_snapshot_t *s, uint64_t id, uint32_t kind, const char *name)
+{
+    if (s->nr_names == s->cap_names) {
+        uint32_t cap = s->cap_names ? 2 * s->cap_names : 64;
+        emu_snap_name_t *n = realloc(s->names, cap * sizeof(*n));
+        if (!n)
+            return;
+        s->names = n;
+        s->cap_names = cap;
+    }
+    emu_snap_name_t *e = &s->names[s->nr_names++];
+    e->id = id;
+    e->kind = kind;
+    snprintf(e->name, sizeof(e->name), "%s", name);
+}
+
+/* Owner names: the guest's (EMU_CALL_ANNOT_NAME), or in SE mode the one process. */
+static void take_names(machine_t *m, emu_snapshot_t *s)
+{
+    s->nr_names = 0;
+    if (m->fs && m->fs->annot) {
+        uint64_t id;
+        uint32_t kind;
+        const char *n;
+        for (int k = 0; (n = annot_name_at(m->fs->annot, k, &id, &kind)); k++)
+            add_name(s, id, kind, n);
+    } else if (m->se) {
+        const char *exe = m->se->exe_path ? m->se->exe_path : "";
+        const char *b = strrchr(exe, '/');
+        char buf[64];
+        snprintf(buf, sizeof(buf), "pid 1 %s", b ? b + 1 : exe);
+        add_name(s, 1, EMU_OWNER_PROCESS, buf);
+    }
+}
+
+const char *emu_snapshot_owner_name(const emu_snapshot_t *s, uint64_t id)
+{
+    for (uint32_t k = 0; k < s->nr_names; k++)
+        if (s->names[k].id == id)
+            return s->names[k].name;
+    return NULL;
+}
+
+/* Grow an array to n elements of sz bytes (contents undefined); 0 or -1. */
+static int grow(void **a, size_t n, size_t sz)
+{
+    void *p = realloc(*a, n ? n * sz : 1);
+    if (!p)
+        return -1;
+    *a = p;
+    return 0;
+}
+
+int emu_snapshot_copy(emu_snapshot_t *dst, const emu_snapshot_t *src)
+{
+    /* Keep dst's own buffers (and their capacities) and counter state. */
+    emu_snap_cell_t *cells = dst->cells;
+    uint32_t cap_cells = dst->cap_cells;
+    emu_snap_name_t *names = dst->names;
+    uint32_t cap_names = dst->cap_names;
+    emu_snap_cpu_t *cpus = dst->cpus;
+    int nr_cpus = dst->nr_cpus;
+    void *priv = dst->priv;
+    if (cap_cells < src->nr_cells) {
+        if (grow((void **)&cells, src->nr_cells, sizeof(*cells)) < 0)
+            return -1;
+        cap_cells = src->nr_cells;
+    }
+    if (cap_names < src->nr_names) {
+        if (grow((void **)&names, src->nr_names, sizeof(*names)) < 0)
+            return -1;
+        cap_names = src->nr_names;
+    }
+    if (!cpus || nr_cpus != src->nr_cpus) {
+        /* A zeroed buffer: make the CPUs and their TLB arrays like src's. */
+        if (cpus)
+            return -1;
+        cpus = calloc((size_t)(src->nr_cpus ? src->nr_cpus : 1), sizeof(*cpus));
+        if (!cpus)
+            return -1;
+        for (int c = 0; c < src->nr_cpus; c++)
+            for (int k = 0; k < src->cpus[c].nr_tlbs; k++) {
+                const emu_snap_tlb_t *t = &src->cpus[c].tlb[k];
+                emu_snap_tlb_t *d = &cpus[c].tlb[k];
+                d->set_hits = calloc(t->sets, sizeof(uint32_t));
+                d->set_misses = calloc(t->sets, sizeof(uint32_t));
+                d->set_evictions = calloc(t->sets, sizeof(uint32_t));
+                d->valid = calloc((size_t)t->sets * t->ways, 1);
+                cpus[c].nr_tlbs = k + 1;
+                if (!d->set_hits || !d->set_misses || !d->set_evictions || !d->valid) {
+                    dst->cpus = cpus;
+                    dst->nr_cpus = src->nr_cpus;
+                    return -1;
+                }
+            }
+        nr_cpus = src->nr_cpus;
+    }
+    for (int c = 0; c < src->nr_cpus; c++) {
+        const emu_snap_cpu_t *sc = &src->cpus[c];
+        emu_snap_cpu_t *dc = &cpus[c];
+        emu_snap_tlb_t keep[EMU_SNAP_MAX_TLBS];
+        memcpy(keep, dc->tlb, sizeof(keep));
+        *dc = *sc;
+        for (int k = 0; k < sc->nr_tlbs; k++) {
+            const emu_snap_tlb_t *t = &sc->tlb[k];
+            emu_snap_tlb_t *d = &dc->tlb[k];
+            d->set_hits = keep[k].set_hits;
+            d->set_misses = keep[k].set_misses;
+            d->set_evictions = keep[k].set_evictions;
+            d->valid = keep[k].valid;
+            memcpy(d->set_hits, t->set_hits, t->sets * sizeof(uint32_t));
+            memcpy(d->set_misses, t->set_misses, t->sets * sizeof(uint32_t));
+            memcpy(d->set_evictions, t->set_evictions, t->sets * sizeof(uint32_t));
+            memcpy(d->valid, t->valid, (size_t)t->sets * t->ways);
+        }
+    }
+    *dst = *src;
+    dst->cells = cells;
+    dst->cap_cells = cap_cells;
+    dst->names = names;
+    dst->cap_names = cap_names;
+    dst->cpus = cpus;
+    dst->nr_cpus = nr_cpus;
+    dst->priv = priv;
+    memcpy(dst->cells, src->cells, (size_t)src->nr_cells * sizeof(*cells));
+    if (src->nr_names)
+        memcpy(dst->names, src->names, (size_t)src->nr_names * sizeof(*names));
+    return 0;
+}
+
 int emu_snapshot_take(emu_t *m, emu_snapshot_t *s, uint64_t pfn_lo, uint64_t pfn_hi, uint32_t max_cells)
 {
     snap_priv_t *p = s->priv;
@@ -351,15 +537,25 @@ int emu_snapshot_take(emu_t *m, emu_snapshot_t *s, uint64_t pfn_lo, uint64_t pfn
         s->node_base[n] = dram_node_base(m->dram, n);
         s->node_size[n] = dram_node_size(m->dram, n);
         uint64_t lo = s->node_base[n] >> 12, hi = (s->node_base[n] + s->node_size[n]) >> 12;
-        for (uint64_t f = lo; f < hi && f < m->nr_frames; f++) {
-            int st, aux;
-            uint64_t ow;
-            frame_info(m, p, f, &st, &aux, &ow);
-            s->node_frames[n][st < EMU_SNAP_NR_STATES ? st : 0]++;
+        if (hi > m->nr_frames)
+            hi = m->nr_frames;
+        if (p->state) {
+            for (uint64_t f = lo; f < hi; f++)
+                s->node_frames[n][p->state[f] < EMU_SNAP_NR_STATES ? p->state[f] : 0]++;
+        } else {
+            for (uint64_t f = lo; f < hi; f++) {
+                int st, aux;
+                uint64_t ow;
+                frame_info(m, p, f, &st, &aux, &ow);
+                s->node_frames[n][st < EMU_SNAP_NR_STATES ? st : 0]++;
+            }
         }
         for (int k = 0; k < EMU_SNAP_NR_STATES; k++)
             s->frames[k] += s->node_frames[n][k];
     }
+
+    take_zones(m, s);
+    take_names(m, s);
 
     /* Segments of the view: node x zone. */
     if (!pfn_hi || pfn_hi > m->nr_frames)
@@ -415,10 +611,37 @@ int emu_snapshot_take(emu_t *m, emu_snapshot_t *s, uint64_t pfn_lo, uint64_t pfn
     memset(s->cells, 0, (size_t)total * sizeof(*s->cells));
 
     /* Cells: the most common state of their frames. */
-    for (int i = 0; i < s->nr_segs; i++) {
+    for (int i = 0; i < s->nr_segs && fpc == 1; i++) {
+        /* One frame per cell: its state as it is. */
+        const emu_snap_seg_t *g = &s->segs[i];
+        for (uint32_t k = 0; k < g->nr_cells; k++) {
+            int st, aux;
+            uint64_t ow;
+            frame_info(m, p, g->pfn_lo + k, &st, &aux, &ow);
+            emu_snap_cell_t *c = &s->cells[g->first_cell + k];
+            c->state = (uint8_t)(st < EMU_SNAP_NR_STATES ? st : 0);
+            c->aux = (uint8_t)aux;
+            c->owner = ow;
+        }
+    }
+    for (int i = 0; i < s->nr_segs && fpc > 1; i++) {
         const emu_snap_seg_t *g = &s->segs[i];
         for (uint32_t k = 0; k < g->nr_cells; k++) {
             uint64_t a = g->pfn_lo + (uint64_t)k * fpc, b = a + fpc < g->pfn_hi ? a + fpc : g->pfn_hi;
+            emu_snap_cell_t *c = &s->cells[g->first_cell + k];
+            if (p->state) {
+                /* SE: most cells hold frames of one state; count only when they do not. */
+                uint64_t f = a + 1;
+                uint8_t s0 = p->state[a];
+                while (f < b && p->state[f] == s0)
+                    f++;
+                if (f == b) {
+                    c->state = s0 < EMU_SNAP_NR_STATES ? s0 : 0;
+                    c->aux = p->aux[a];
+                    c->owner = c->state == EMU_SNAP_ANON || c->state == EMU_SNAP_FILE ? 1 : 0;
+                    continue;
+                }
+            }
             uint32_t cnt[EMU_SNAP_NR_STATES] = {0};
             uint8_t first_aux[EMU_SNAP_NR_STATES];
             uint64_t first_owner[EMU_SNAP_NR_STATES];
@@ -437,7 +660,6 @@ int emu_snapshot_take(emu_t *m, emu_snapshot_t *s, uint64_t pfn_lo, uint64_t pfn
             for (int st = 1; st < EMU_SNAP_NR_STATES; st++)
                 if (cnt[st] > cnt[best])
                     best = st;
-            emu_snap_cell_t *c = &s->cells[g->first_cell + k];
             c->state = (uint8_t)best;
             c->aux = cnt[best] ? first_aux[best] : 0;
             c->owner = cnt[best] ? first_owner[best] : 0;

@@ -264,6 +264,12 @@ enum emu_call_op {
      * "emu: guest kernel panic: MESSAGE", the end of the kernel log, and ends the run with
      * status 125. Does not return. */
     EMU_CALL_PANIC = 15,
+    /* The guest's memory zones (for the visualizer: free pages per zone against the watermarks):
+     * a0 the physical address of an array of struct emu_zone_info, a1 its number of entries (at
+     * most EMU_MAX_ZONES). The emulator copies the array during the call; each call replaces the
+     * whole list. Made once the zones and their watermarks are set up, and again whenever a span
+     * or a watermark changes. ret: 0. */
+    EMU_CALL_ZONE_INFO = 16,
 };
 
 enum { EMU_TEST_PASS = 0, EMU_TEST_FAIL = 1, EMU_TEST_SKIP = 2 };
@@ -284,7 +290,8 @@ enum { EMU_TEST_PASS = 0, EMU_TEST_FAIL = 1, EMU_TEST_SKIP = 2 };
 
 enum emu_frame_state {
     EMU_FRAME_UNKNOWN = 0,   /* nothing said yet */
-    EMU_FRAME_FREE,          /* in the buddy allocator: aux = order of the free block */
+    EMU_FRAME_FREE,          /* in the buddy allocator: aux = order of the free block,
+                                owner = its migrate type (enum emu_migrate), 0 if not said */
     EMU_FRAME_RESERVED,      /* reserved at boot (memblock), never freed */
     EMU_FRAME_KERNEL,        /* kernel image, boot allocations, kernel stacks */
     EMU_FRAME_MEMMAP,        /* struct page array */
@@ -296,6 +303,15 @@ enum emu_frame_state {
     EMU_FRAME_SWAPCACHE,     /* in the swap cache */
     EMU_FRAME_PCP,           /* on a per-CPU page list: owner = the CPU */
     EMU_FRAME_NR_STATES
+};
+
+/* The migrate type of a free block (EMU_FRAME_FREE's owner), as Linux's MIGRATE_* plus one. */
+enum emu_migrate {
+    EMU_MIGRATE_UNMOVABLE = 1,
+    EMU_MIGRATE_MOVABLE = 2,
+    EMU_MIGRATE_RECLAIMABLE = 3,
+    EMU_MIGRATE_HIGHATOMIC = 4,
+    EMU_MIGRATE_ISOLATE = 5,
 };
 
 enum emu_lru { EMU_LRU_NONE = 0, EMU_LRU_INACTIVE = 1, EMU_LRU_ACTIVE = 2, EMU_LRU_UNEVICTABLE = 3 };
@@ -318,6 +334,28 @@ struct emu_annot_ring {
     volatile uint32_t dropped;  /* entries the guest could not queue (the ring was full) */
     uint64_t reserved[6];
     struct emu_annot entries[]; /* nr_entries of them, starting 64 bytes into the ring */
+};
+
+/* ---- zones ----------------------------------------------------------------------------------------
+ * One entry per populated zone of each node (Linux's struct zone: zone_start_pfn, spanned_pages,
+ * present_pages, managed_pages and _watermark[], as /proc/zoneinfo prints them). The emulator counts
+ * the free pages of a zone itself, from the mm annotations (frames in EMU_FRAME_FREE within its span
+ * and node), so the guest makes no call when pages are allocated or freed. */
+
+#define EMU_MAX_ZONES 256
+
+enum emu_zone_type { EMU_ZONE_TYPE_DMA = 0, EMU_ZONE_TYPE_DMA32 = 1, EMU_ZONE_TYPE_NORMAL = 2, EMU_ZONE_TYPE_MOVABLE = 3 };
+
+struct emu_zone_info {
+    uint32_t node;              /* NUMA node */
+    uint32_t type;              /* enum emu_zone_type */
+    uint64_t start_pfn;         /* the zone spans frames [start_pfn, start_pfn + spanned_pages) */
+    uint64_t spanned_pages;
+    uint64_t present_pages;     /* RAM in the span */
+    uint64_t managed_pages;     /* pages given to the buddy allocator */
+    uint64_t wmark_min;         /* watermarks, in pages (WMARK_MIN, WMARK_LOW, WMARK_HIGH) */
+    uint64_t wmark_low;
+    uint64_t wmark_high;
 };
 
 /* ---- block device ---------------------------------------------------------------------------------
@@ -349,5 +387,6 @@ _Static_assert(sizeof(struct emu_call) == 56, "emu_call layout");
 _Static_assert(sizeof(struct emu_annot) == 24, "emu_annot layout");
 _Static_assert(sizeof(struct emu_annot_ring) == 64, "emu_annot_ring layout");
 _Static_assert(sizeof(struct emu_blk_req) == 40, "emu_blk_req layout");
+_Static_assert(sizeof(struct emu_zone_info) == 64, "emu_zone_info layout");
 
 #endif

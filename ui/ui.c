@@ -2,24 +2,27 @@
  *
  * Everything is drawn in software into one SDL_Surface (the canvas): rectangles with SDL_FillRect,
  * lines pixel by pixel, text with SDL2_ttf. A window shows the canvas (blitted to the window
- * surface); headless runs save it with IMG_SavePNG. The observer installed on the machine is called
- * between chunks of the run; it takes a snapshot and redraws at most every refresh period, which
- * grows to nine times the cost of a redraw, so drawing takes at most a tenth of the time.
+ * surface); headless runs save it as PNG (ui_save_png: zlib). The observer installed on the machine
+ * is called between chunks of the run. With a window, a thread of the UI owns everything SDL does
+ * (window, events, drawing); the observer takes a snapshot at most every refresh period (200 ms, or
+ * nine times what the snapshot cost), hands a copy over and runs on, never waiting for a drawing.
+ * Headless pictures are drawn and compressed by a writer thread from a queue of two copies.
  */
 #define _GNU_SOURCE
 #include "ui/ui.h"
 
 #include <SDL.h>
-#include <SDL_image.h>
 #include <SDL_ttf.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <zlib.h>
 
 #define HIST 240
 #define FONT_SANS "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -30,6 +33,7 @@ typedef struct hist {
     uint64_t run_insns, instructions, cycles, page_faults, free_frames, heat;
     double wall;
     uint64_t lh[EMU_SNAP_MAX_NODES][EMU_SNAP_NR_LEVELS], lm[EMU_SNAP_MAX_NODES][EMU_SNAP_NR_LEVELS];
+    uint64_t zfree[EMU_SNAP_MAX_ZONES]; /* free frames per zone */
 } hist_t;
 
 typedef struct rect { int x, y, w, h; } rect_t;
@@ -59,7 +63,7 @@ struct ui {
     int mouse_x, mouse_y;
     /* Layout of the last rendering. */
     rect_t map, legend, tlbp, charts, numa, info;
-    int cell_px, cols;
+    int cell_px, cell_py, cols;
     int *seg_y;               /* top of each segment's band */
     int nseg_y;
     int tlb_x[EMU_SNAP_MAX_TLBS], tlb_y[EMU_SNAP_MAX_TLBS], tlb_cw, tlb_ch[EMU_SNAP_MAX_TLBS], tlb_cwk[EMU_SNAP_MAX_TLBS];
@@ -68,9 +72,21 @@ struct ui {
     double last_refresh, render_cost, refresh_s, start_wall, speed_t0;
     uint64_t speed_i0;
     uint64_t frames_drawn, quit_after;
+    int close_at_end;
     uint64_t pictures;
     FILE *heat;
     int png_err;
+    /* The helper thread: the window's (SDL, events, drawing) or the headless pictures' writer. What
+     * both threads touch is under mu: the handed-over snapshot, the controls and the view. */
+    pthread_t thr;
+    int thr_on, writer_on, started, ended, view_req, hand_fresh, step_active;
+    int stopped_run;                /* the user quit while the machine ran: the observer stopped it */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    emu_snapshot_t *hand, *shown;   /* window: the copy handed over, the copy drawn */
+    emu_snapshot_t *q[2];           /* writer: a queue of copies */
+    int q_head, q_n;
+    char start_err[512];
 };
 
 static double now_s(void)
@@ -86,7 +102,7 @@ static double now_s(void)
  * heatmaps: free memory dark and cool (lighter with larger buddy blocks), kernel memory warm, page
  * tables red, user anonymous memory blue, page cache green (active brighter than inactive). */
 static const uint32_t state_rgb[EMU_SNAP_NR_STATES] = {
-    [EMU_SNAP_UNKNOWN] = 0x3a3a3a,   [EMU_SNAP_FREE] = 0x1d2b38,      [EMU_SNAP_RESERVED] = 0x8a8a8a,
+    [EMU_SNAP_UNKNOWN] = 0x3a3a3a,   [EMU_SNAP_FREE] = 0x17212b,      [EMU_SNAP_RESERVED] = 0x8a8a8a,
     [EMU_SNAP_KERNEL] = 0xe67e22,    [EMU_SNAP_MEMMAP] = 0x9b59b6,    [EMU_SNAP_SLAB] = 0xf1c40f,
     [EMU_SNAP_PAGE_TABLE] = 0xe74c3c, [EMU_SNAP_VMALLOC] = 0x1abc9c,  [EMU_SNAP_ANON] = 0x3498db,
     [EMU_SNAP_FILE] = 0x2ecc71,      [EMU_SNAP_SWAPCACHE] = 0xff6fb5, [EMU_SNAP_PCP] = 0x7fdbff,
@@ -110,7 +126,7 @@ uint32_t ui_state_color(int state, int aux)
         return 0;
     uint32_t c = state_rgb[state];
     if (state == EMU_SNAP_FREE && aux > 0)
-        c = mix(c, 0x3d6a8f, aux > 10 ? 1.0 : aux / 10.0); /* larger buddy blocks lighter */
+        c = mix(c, 0x2b3e50, aux > 10 ? 1.0 : aux / 10.0); /* larger buddy blocks lighter */
     else if ((state == EMU_SNAP_ANON || state == EMU_SNAP_FILE) && aux == 1)
         c = mix(c, 0x000000, 0.35); /* inactive LRU: darker */
     return c;
@@ -131,10 +147,10 @@ static uint32_t hot(double t)
 uint32_t ui_tlb_color(int valid, uint64_t hits, uint64_t misses, uint64_t max_acc)
 {
     if (!valid)
-        return 0x1a1c22;
+        return 0x0d1014;
     uint64_t acc = hits + misses;
     if (!acc)
-        return 0x34404e; /* holds a translation, unused in the interval */
+        return 0x46566a; /* holds a translation, unused in the interval */
     double mr = (double)misses / (double)acc;
     double v = max_acc > 1 ? 0.45 + 0.55 * log1p((double)acc) / log1p((double)max_acc) : 1.0;
     uint32_t c = mix(0x2fd46a, 0xf0403a, mr); /* green: hits; red: misses */
@@ -228,7 +244,10 @@ static void human(char *buf, size_t n, double v)
         v /= 1000;
         i++;
     }
-    snprintf(buf, n, i ? "%.1f%s" : "%.0f%s", v, u[i]);
+    if (!i && v != floor(v) && fabs(v) < 100)
+        snprintf(buf, n, "%.2f", v); /* IPC, MPKI */
+    else
+        snprintf(buf, n, i ? "%.1f%s" : "%.0f%s", v, u[i]);
 }
 
 static void bytes_str(char *buf, size_t n, uint64_t b)
@@ -252,9 +271,9 @@ static void layout(ui_t *ui)
     ui->info = (rect_t){8, top + left_h - 54, lw - 8, 54};
     ui->map = (rect_t){8, top, lw - 8, left_h - 124};
     int rx = lw + 8, rw = W - rx - 8;
-    int th = (int)((H - top - foot) * 0.50);
+    int th = (int)((H - top - foot) * 0.48);
     ui->tlbp = (rect_t){rx, top, rw, th};
-    int ch = (int)((H - top - foot) * 0.30);
+    int ch = (int)((H - top - foot) * 0.36);
     ui->charts = (rect_t){rx, top + th + 6, rw, ch};
     ui->numa = (rect_t){rx, top + th + ch + 12, rw, H - foot - 8 - (top + th + ch + 12)};
     /* Cells the map can show at 2 x 2 pixels, less room for labels and gaps. */
@@ -267,6 +286,8 @@ static void layout(ui_t *ui)
 }
 
 /* ---- panels ---------------------------------------------------------------------------------------- */
+
+#define MIN_BAND 18 /* a band's least height: its label (the size and start need 28) */
 
 static void draw_map(ui_t *ui, const emu_snapshot_t *s)
 {
@@ -289,7 +310,7 @@ static void draw_map(ui_t *ui, const emu_snapshot_t *s)
         for (int i = 0; i < s->nr_segs; i++) {
             int rows = (int)((s->segs[i].nr_cells + (uint32_t)cols - 1) / (uint32_t)cols);
             int bh = rows * px;
-            h += (bh < 30 ? 30 : bh) + 4;
+            h += (bh < MIN_BAND ? MIN_BAND : bh) + 4;
         }
         if (h <= ah)
             break;
@@ -297,7 +318,21 @@ static void draw_map(ui_t *ui, const emu_snapshot_t *s)
     if (px < 1)
         px = 1;
     cols = aw / px;
+    /* Then taller cells (up to twice as tall as wide) while every band still fits: the map fills
+     * its panel. */
+    int py = px;
+    for (int t = px + 1; t <= 2 * px; t++) {
+        int h = 0;
+        for (int i = 0; i < s->nr_segs; i++) {
+            int bh = (int)((s->segs[i].nr_cells + (uint32_t)cols - 1) / (uint32_t)cols) * t;
+            h += (bh < MIN_BAND ? MIN_BAND : bh) + 4;
+        }
+        if (h > ah)
+            break;
+        py = t;
+    }
     ui->cell_px = px;
+    ui->cell_py = py;
     ui->cols = cols;
     free(ui->seg_y);
     ui->seg_y = calloc((size_t)s->nr_segs + 1, sizeof(int));
@@ -310,31 +345,37 @@ static void draw_map(ui_t *ui, const emu_snapshot_t *s)
     for (int i = 0; i < s->nr_segs; i++) {
         const emu_snap_seg_t *g = &s->segs[i];
         int rows = (int)((g->nr_cells + (uint32_t)cols - 1) / (uint32_t)cols);
-        int bh = rows * px < 30 ? 30 : rows * px;
+        int bh = rows * py < MIN_BAND ? MIN_BAND : rows * py;
         if (ui->seg_y)
             ui->seg_y[i] = y;
         bytes_str(a, sizeof(a), g->pfn_lo << 12);
         bytes_str(b, sizeof(b), (g->pfn_hi - g->pfn_lo) << 12);
-        text(ui, ui->bold, r.x + 8, y, FG, "node%d %s", g->node, emu_zone_name(g->zone));
+        int lw = text(ui, ui->bold, r.x + 8, y, FG, "node%d %s", g->node, emu_zone_name(g->zone));
         if (bh >= 28)
             text(ui, ui->small, r.x + 8, y + 15, DIM, "%s at %s", b, a);
+        else {
+            int tw = 0;
+            if (ui->small && TTF_SizeUTF8(ui->small, b, &tw, NULL) == 0 && 8 + lw + 5 + tw <= lab)
+                text(ui, ui->small, r.x + 8 + lw + 5, y + 2, DIM, "%s", b);
+        }
         for (uint32_t k = 0; k < g->nr_cells; k++) {
             const emu_snap_cell_t *c = &s->cells[g->first_cell + k];
-            int cx = x0 + (int)(k % (uint32_t)cols) * px, cy = y + (int)(k / (uint32_t)cols) * px;
+            int cx = x0 + (int)(k % (uint32_t)cols) * px, cy = y + (int)(k / (uint32_t)cols) * py;
             uint32_t col = ui_state_color(c->state, c->aux);
-            int sz = px >= 4 ? px - 1 : px;
+            int sz = px >= 4 ? px - 1 : px, szy = py >= 4 ? py - 1 : py;
             double h = ui->dheat ? ui->dheat[g->first_cell + k] : 0;
-            if (ui->show_heat && h > 0.05 && hmax > 0) {
+            if (ui->show_heat && h > 0.05 && hmax > 0 && c->state != EMU_SNAP_FREE) { /* freed: not shown */
                 double t = log1p(h) / log1p(hmax);
                 if (px >= 5) {
-                    fill(ui, cx, cy, sz, sz, col);
+                    fill(ui, cx, cy, sz, szy, col);
                     int in = px >= 8 ? px / 4 : 1;
-                    fill(ui, cx + in, cy + in, sz - 2 * in, sz - 2 * in, hot(0.15 + 0.85 * t));
+                    fill(ui, cx + in, cy + in, sz - 2 * in, szy - 2 * in, hot(0.15 + 0.85 * t));
                 } else {
-                    fill(ui, cx, cy, sz, sz, mix(col, hot(0.15 + 0.85 * t), 0.4 + 0.6 * t));
+                    /* Small cells: heat lightens the state's colour, whose hue stays recognisable. */
+                    fill(ui, cx, cy, sz, szy, mix(col, 0xffffff, 0.1 + 0.4 * t));
                 }
             } else {
-                fill(ui, cx, cy, sz, sz, col);
+                fill(ui, cx, cy, sz, szy, col);
             }
         }
         y += bh + 4;
@@ -366,7 +407,8 @@ static void draw_legend(ui_t *ui)
     x += 100;
     x += text(ui, ui->small, x, y - 2, DIM, "heat (cold..hot) ") + 2;
     for (int k = 0; k < 60; k++)
-        fill(ui, x + k * 2, y, 2, 10, hot(0.15 + 0.85 * k / 59.0));
+        fill(ui, x + k * 2, y, 2, 10, ui->cell_px >= 5 ? hot(0.15 + 0.85 * k / 59.0)
+                                                        : mix(state_rgb[EMU_SNAP_ANON], 0xffffff, 0.1 + 0.4 * k / 59.0));
     x += 130;
     x += text(ui, ui->small, x, y - 2, DIM, "TLB way: ") + 2;
     fill(ui, x, y, 10, 10, ui_tlb_color(1, 10, 0, 10));
@@ -510,12 +552,12 @@ static void chart(ui_t *ui, rect_t r, const char *title, const double *v, int n,
         human(cur, sizeof(cur), v[n - 1]);
     human(top, sizeof(top), mx);
     text(ui, ui->small, r.x + 4, r.y + 2, DIM, "%s", title);
-    text(ui, ui->small, r.x + r.w - 60, r.y + 2, FG, "%s%s", cur, unit);
+    text(ui, ui->small, r.x + r.w - 44, r.y + 2, FG, "%s%s", cur, unit);
     int gx = r.x + 4, gy = r.y + 18, gw = r.w - 8, gh = r.h - 22;
     fill(ui, gx, gy + gh - 1, gw, 1, 0x2a333d);
     if (n < 1 || mx <= 0)
         return;
-    text(ui, ui->small, gx + gw - 60, gy, 0x55606a, "max %s", top);
+    text(ui, ui->small, gx + gw - 56, gy, 0x6c7884, "max %s", top);
     int px = -1, py = -1;
     for (int i = 0; i < n; i++) {
         int x = gx + (n > 1 ? (int)((double)i * (gw - 1) / (n - 1)) : gw - 1);
@@ -527,12 +569,89 @@ static void chart(ui_t *ui, rect_t r, const char *title, const double *v, int n,
     }
 }
 
+/* Free pages per zone over the last n intervals, one strip per zone (the largest zones first when
+ * they do not all fit), each on its own scale, with the guest's watermarks (min red, low orange,
+ * high yellow) as horizontal lines. */
+static void zone_chart(ui_t *ui, rect_t r, const emu_snapshot_t *s, int n)
+{
+    fill(ui, r.x, r.y, r.w, r.h, 0x11161b);
+    text(ui, ui->small, r.x + 4, r.y + 2, DIM, "free pages per zone");
+    if (s->has_wmarks) {
+        int x = r.x + r.w - 4 - 3 * 34;
+        static const uint32_t wc[3] = {0xff5a4a, 0xffa040, 0xffe060};
+        static const char *wn[3] = {"min", "low", "high"};
+        for (int w = 0; w < 3; w++) {
+            fill(ui, x, r.y + 8, 8, 2, wc[w]);
+            text(ui, ui->small, x + 10, r.y + 2, DIM, "%s", wn[w]);
+            x += 34;
+        }
+    }
+    /* Zones worth a strip: not empty, at most what fits at 14 pixels each. */
+    int idx[EMU_SNAP_MAX_ZONES], nz = 0;
+    for (int z = 0; z < s->nr_zones; z++)
+        if (s->zones[z].managed)
+            idx[nz++] = z;
+    int room = r.h - 18, maxz = room / 14 > 0 ? room / 14 : 1;
+    while (nz > maxz) { /* drop the smallest */
+        int sm = 0;
+        for (int i = 1; i < nz; i++)
+            if (s->zones[idx[i]].managed < s->zones[idx[sm]].managed)
+                sm = i;
+        memmove(&idx[sm], &idx[sm + 1], (size_t)(nz - sm - 1) * sizeof(int));
+        nz--;
+    }
+    if (!nz)
+        return;
+    int sh = room / nz, lab = 92;
+    for (int i = 0; i < nz; i++) {
+        const emu_snap_zone_t *z = &s->zones[idx[i]];
+        int y = r.y + 18 + i * sh, gx = r.x + 4 + lab, gw = r.w - 8 - lab - 44, gh = sh - 3;
+        char cur[32];
+        human(cur, sizeof(cur), (double)z->free);
+        text(ui, ui->small, r.x + 4, y + gh / 2 - 7, FG, "node%d %s", z->node, emu_zone_name(z->type));
+        text(ui, ui->small, gx + gw + 4, y + gh / 2 - 7, FG, "%s", cur);
+        fill(ui, gx, y, gw, gh, 0x0c1014);
+        /* Scale: the zone's pages, or a little above its high watermark when free memory runs low. */
+        double mx = (double)z->managed;
+        double hw = 1.25 * (double)z->wmark_high;
+        double top = 0;
+        for (int b = 0; b < n + 1 && b < ui->nh; b++)
+            if ((double)hist_at(ui, b)->zfree[idx[i]] > top)
+                top = (double)hist_at(ui, b)->zfree[idx[i]];
+        if (top < hw)
+            top = hw;
+        if (top <= 0 || top > mx)
+            top = mx > 0 ? mx : 1;
+        if (z->wmark_high) {
+            const uint64_t wv[3] = {z->wmark_min, z->wmark_low, z->wmark_high};
+            static const uint32_t wc[3] = {0xff5a4a, 0xffa040, 0xffe060};
+            for (int w = 0; w < 3; w++) {
+                int yy = y + gh - 1 - (int)((double)wv[w] / top * (gh - 1) + 0.5);
+                for (int xx = gx; xx < gx + gw; xx += 4)
+                    fill(ui, xx, yy, 2, 1, wc[w]);
+            }
+        }
+        int cnt = n + 1 < ui->nh ? n + 1 : ui->nh, px = -1, py = -1;
+        for (int b = cnt - 1; b >= 0; b--) {
+            double v = (double)hist_at(ui, b)->zfree[idx[i]];
+            int x = gx + (cnt > 1 ? (int)((double)(cnt - 1 - b) * (gw - 1) / (cnt - 1)) : gw - 1);
+            int yy = y + gh - 1 - (int)(v / top * (gh - 1) + 0.5);
+            if (px >= 0)
+                line(ui, px, py, x, yy, 0x7fdbff);
+            else
+                pset(ui, x, yy, 0x7fdbff);
+            px = x;
+            py = yy;
+        }
+    }
+}
+
 static void draw_charts(ui_t *ui, const emu_snapshot_t *s)
 {
     rect_t r = ui->charts;
     panel(ui, r, "Counters over time (per interval)");
     enum { NCH = 6 };
-    static const char *titles[NCH] = {"instructions", "IPC", "dTLB MPKI", "page faults", "free frames",
+    static const char *titles[NCH] = {"instructions", "IPC", "dTLB MPKI", "page faults", "free pages per zone",
                                       "heat (fills)"};
     static const char *units[NCH] = {"", "", "", "", "", ""};
     int n = ui->nh - 1 < 120 ? ui->nh - 1 : 120;
@@ -556,12 +675,19 @@ static void draw_charts(ui_t *ui, const emu_snapshot_t *s)
         v[4 * n + i] = (double)h1->free_frames;
         v[5 * n + i] = (double)h1->heat;
     }
-    int cw = (r.w - 24) / 3, chh = (r.h - 30 - 8) / 2;
+    /* Four small charts in the first row; heat and the (wider) free pages per zone in the second. */
+    int cw = (r.w - 16 - 12) / 4, chh = (r.h - 30 - 8) / 2;
+    static const int pos[NCH][3] = {{0, 0, 1}, {1, 0, 1}, {2, 0, 1}, {3, 0, 1}, {1, 1, 3}, {0, 1, 1}};
     for (int k = 0; k < NCH; k++) {
-        rect_t cr = {r.x + 8 + (k % 3) * (cw + 4), r.y + 26 + (k / 3) * (chh + 4), cw, chh};
+        rect_t cr = {r.x + 8 + pos[k][0] * (cw + 4), r.y + 26 + pos[k][1] * (chh + 4),
+                     pos[k][2] * cw + (pos[k][2] - 1) * 4, chh};
         if (k == 1 && !s->timing) {
             fill(ui, cr.x, cr.y, cr.w, cr.h, 0x11161b);
-            text(ui, ui->small, cr.x + 4, cr.y + 2, DIM, "IPC: needs --timing=tlb");
+            text(ui, ui->small, cr.x + 4, cr.y + 2, DIM, "IPC: --timing=tlb");
+            continue;
+        }
+        if (k == 4) {
+            zone_chart(ui, cr, s, n);
             continue;
         }
         chart(ui, cr, titles[k], v + (size_t)k * n, n, units[k]);
@@ -574,7 +700,7 @@ static void draw_numa(ui_t *ui, const emu_snapshot_t *s)
     rect_t r = ui->numa;
     panel(ui, r, "NUMA: frames per node, page-walk PTE loads per node");
     int c = ui->sel_cpu < s->nr_cpus ? ui->sel_cpu : 0;
-    int y = r.y + 26, bx = r.x + 8 + 70, bw = r.w - 16 - 70 - 190;
+    int y = r.y + 26, bx = r.x + 8 + 70, bw = r.w - 16 - 70 - 214;
     static const int order[] = {EMU_SNAP_ANON,   EMU_SNAP_FILE,    EMU_SNAP_PAGE_TABLE, EMU_SNAP_KERNEL,
                                 EMU_SNAP_SLAB,   EMU_SNAP_MEMMAP,  EMU_SNAP_VMALLOC,    EMU_SNAP_SWAPCACHE,
                                 EMU_SNAP_PCP,    EMU_SNAP_RESERVED, EMU_SNAP_UNKNOWN,   EMU_SNAP_FREE};
@@ -595,14 +721,14 @@ static void draw_numa(ui_t *ui, const emu_snapshot_t *s)
              pl);
         y += 16;
     }
-    text(ui, ui->small, r.x + 8, r.y + r.h - 18, 0xffcc66,
+    text(ui, ui->small, r.x + 8, r.y + r.h - 18, DIM,
          "socket-to-node traffic matrix: arrives with the memory-hierarchy model (issue 5)");
 }
 
 /* Frame under the mouse: the cell index, or -1. */
 static long cell_at(ui_t *ui, const emu_snapshot_t *s, int mx, int my)
 {
-    if (!ui->seg_y || ui->nseg_y != s->nr_segs || ui->cell_px < 1)
+    if (!ui->seg_y || ui->nseg_y != s->nr_segs || ui->cell_px < 1 || ui->cell_py < 1)
         return -1;
     int x0 = ui->map.x + 8 + 118;
     if (mx < x0 || mx >= x0 + ui->cols * ui->cell_px)
@@ -612,7 +738,7 @@ static long cell_at(ui_t *ui, const emu_snapshot_t *s, int mx, int my)
         int y = ui->seg_y[i];
         if (my < y || my >= ui->seg_y[i + 1] - 4)
             continue;
-        uint32_t k = (uint32_t)((my - y) / ui->cell_px) * (uint32_t)ui->cols + (uint32_t)((mx - x0) / ui->cell_px);
+        uint32_t k = (uint32_t)((my - y) / ui->cell_py) * (uint32_t)ui->cols + (uint32_t)((mx - x0) / ui->cell_px);
         return k < g->nr_cells ? (long)(g->first_cell + k) : -1;
     }
     return -1;
@@ -651,10 +777,17 @@ static void draw_info(ui_t *ui, const emu_snapshot_t *s)
                  c->aux == 1 ? "PT" : c->aux == 2 ? "PD" : c->aux == 3 ? "PDPT" : c->aux == 4 ? "PML4" : "PML5");
     else if ((c->state == EMU_SNAP_ANON || c->state == EMU_SNAP_FILE) && c->aux)
         snprintf(aux, sizeof(aux), ", LRU %s", c->aux == 1 ? "inactive" : c->aux == 2 ? "active" : "unevictable");
-    char owner[64] = "";
-    if (c->owner)
-        snprintf(owner, sizeof(owner), ", owner %s%llu", s->mode == EMU_MODE_SE ? "process " : "#",
-                 (unsigned long long)c->owner);
+    char owner[96] = "";
+    const char *on = c->owner ? emu_snapshot_owner_name(s, c->owner) : NULL;
+    static const char *const mt[] = {"", "Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate"};
+    if (c->state == EMU_SNAP_FREE && s->mode == EMU_MODE_FS && c->owner >= 1 && c->owner <= 5)
+        snprintf(owner, sizeof(owner), ", %s", mt[c->owner]); /* a free block's migrate type */
+    else if (c->state == EMU_SNAP_PCP)
+        snprintf(owner, sizeof(owner), ", cpu%llu's list", (unsigned long long)c->owner);
+    else if (on)
+        snprintf(owner, sizeof(owner), ", owner %s", on);
+    else if (c->owner)
+        snprintf(owner, sizeof(owner), ", owner #%llu", (unsigned long long)c->owner);
     if (end - pfn == 1)
         text(ui, ui->mono, r.x + 8, r.y + 6, FG, "pfn 0x%llx  pa 0x%llx  node%d %s", (unsigned long long)pfn,
              (unsigned long long)(pfn << 12), g->node, emu_zone_name(g->zone));
@@ -732,6 +865,8 @@ static void record(ui_t *ui, const emu_snapshot_t *s)
     h->free_frames = s->frames[EMU_SNAP_FREE];
     h->heat = s->heat_total;
     h->wall = now_s();
+    for (int z = 0; z < s->nr_zones && z < EMU_SNAP_MAX_ZONES; z++)
+        h->zfree[z] = s->zones[z].free;
     for (int c = 0; c < s->nr_cpus && c < EMU_SNAP_MAX_NODES; c++)
         for (int l = 0; l < EMU_SNAP_NR_LEVELS; l++) {
             h->lh[c][l] = s->cpus[c].level_hits[l];
@@ -782,6 +917,10 @@ void ui_render(ui_t *ui, const emu_snapshot_t *s)
     draw(ui, s);
 }
 
+static void *window_main(void *arg);
+static void *writer_main(void *arg);
+static void stop_thread(ui_t *ui);
+
 /* ---- construction ------------------------------------------------------------------------------------ */
 
 static int canvas_new(ui_t *ui, int w, int h, char *err, size_t errlen)
@@ -828,9 +967,13 @@ static ui_t *ui_alloc(int width, int height, char *err, size_t errlen)
         ui_free(ui);
         return NULL;
     }
+    pthread_mutex_init(&ui->mu, NULL);
+    pthread_cond_init(&ui->cv, NULL);
     const char *qa = getenv("EMU_UI_TEST_QUIT_AFTER");
     if (qa)
         ui->quit_after = strtoull(qa, NULL, 10);
+    const char *ce = getenv("EMU_UI_TEST_CLOSE_AT_END");
+    ui->close_at_end = ce && *ce && strcmp(ce, "0");
     return ui;
 }
 
@@ -841,29 +984,6 @@ ui_t *ui_new_headless(int width, int height, char *err, size_t errlen)
 
 ui_t *ui_new(emu_t *m, const ui_opts_t *o, char *err, size_t errlen)
 {
-    if (o->window) {
-        /* SDL falls back to its offscreen driver when there is no display: a window nobody sees. That
-         * driver is used only when asked for by name (SDL_VIDEODRIVER=offscreen). */
-        const char *drv = getenv("SDL_VIDEODRIVER");
-        int named = drv && *drv;
-        const char *why = NULL;
-        if (!named && !getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY"))
-            why = "DISPLAY and WAYLAND_DISPLAY are not set";
-        else if (SDL_Init(SDL_INIT_VIDEO) < 0)
-            why = SDL_GetError();
-        else if (!named && SDL_GetCurrentVideoDriver() &&
-                 (!strcmp(SDL_GetCurrentVideoDriver(), "offscreen") || !strcmp(SDL_GetCurrentVideoDriver(), "dummy"))) {
-            why = "SDL found no display, only its offscreen driver";
-            SDL_Quit();
-        }
-        if (why) {
-            snprintf(err, errlen,
-                     "--ui needs a display (%s); without one, write pictures with --snapshot=FILE.png or "
-                     "--snapshot-every=N --snapshot-dir=DIR",
-                     why);
-            return NULL;
-        }
-    }
     ui_t *ui = ui_alloc(o->width, o->height, err, errlen);
     if (!ui)
         return NULL;
@@ -882,20 +1002,38 @@ ui_t *ui_new(emu_t *m, const ui_opts_t *o, char *err, size_t errlen)
     }
     if (o->snapshot_every && o->snapshot_dir && !strchr(o->snapshot_dir, '%'))
         mkdir(o->snapshot_dir, 0777);
-    if (o->window) {
-        ui->win = SDL_CreateWindow("emu", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, ui->W, ui->H,
-                                   SDL_WINDOW_RESIZABLE);
-        if (!ui->win) {
-            snprintf(err, errlen, "--ui: cannot open a window (%s); use --snapshot=FILE.png", SDL_GetError());
-            ui_free(ui);
-            return NULL;
-        }
-    }
     ui->snap = emu_snapshot_new(m);
     if (!ui->snap) {
         snprintf(err, errlen, "out of host memory (snapshot)");
         ui_free(ui);
         return NULL;
+    }
+    if (o->window) {
+        /* The window lives in a thread of its own; wait until it is open (or could not be). */
+        ui->hand = calloc(1, sizeof(*ui->hand));
+        ui->shown = calloc(1, sizeof(*ui->shown));
+        if (!ui->hand || !ui->shown || pthread_create(&ui->thr, NULL, window_main, ui) != 0) {
+            snprintf(err, errlen, "--ui: out of host resources (thread)");
+            ui_free(ui);
+            return NULL;
+        }
+        pthread_mutex_lock(&ui->mu);
+        while (!ui->started)
+            pthread_cond_wait(&ui->cv, &ui->mu);
+        pthread_mutex_unlock(&ui->mu);
+        if (ui->started < 0) {
+            pthread_join(ui->thr, NULL);
+            snprintf(err, errlen, "%s", ui->start_err);
+            ui_free(ui);
+            return NULL;
+        }
+        ui->thr_on = 1;
+    } else if (o->snapshot_every) {
+        /* Pictures are drawn and compressed by a writer thread while the machine runs on. */
+        ui->q[0] = calloc(1, sizeof(*ui->q[0]));
+        ui->q[1] = calloc(1, sizeof(*ui->q[1]));
+        if (ui->q[0] && ui->q[1] && pthread_create(&ui->thr, NULL, writer_main, ui) == 0)
+            ui->thr_on = ui->writer_on = 1; /* else: drawn by the simulation itself */
     }
     ui->start_wall = ui->speed_t0 = now_s();
     return ui;
@@ -905,8 +1043,13 @@ void ui_free(ui_t *ui)
 {
     if (!ui)
         return;
+    stop_thread(ui);
     if (ui->snap)
         emu_snapshot_free(ui->m, ui->snap);
+    emu_snapshot_t *c[4] = {ui->hand, ui->shown, ui->q[0], ui->q[1]};
+    for (int i = 0; i < 4; i++)
+        if (c[i])
+            emu_snapshot_free(ui->m, c[i]);
     if (ui->heat)
         fclose(ui->heat);
     TTF_Font *f[] = {ui->font, ui->small, ui->mono, ui->bold};
@@ -915,28 +1058,99 @@ void ui_free(ui_t *ui)
             TTF_CloseFont(f[i]);
     if (ui->canvas)
         SDL_FreeSurface(ui->canvas);
-    if (ui->win) {
-        SDL_DestroyWindow(ui->win);
-        SDL_Quit();
-    }
+    pthread_mutex_destroy(&ui->mu);
+    pthread_cond_destroy(&ui->cv);
     free(ui->dheat);
     free(ui->seg_y);
     free(ui);
 }
 
-int ui_quit_requested(const ui_t *ui) { return ui->quit; }
+int ui_quit_requested(const ui_t *ui) { return ui->stopped_run; }
 void ui_select_cpu(ui_t *ui, int cpu) { ui->sel_cpu = cpu < 0 ? 0 : cpu; }
 void ui_show_heat(ui_t *ui, int on) { ui->show_heat = on; }
 
 /* ---- output ------------------------------------------------------------------------------------------ */
 
+/* One PNG chunk: length, type, data, CRC of type and data. */
+static int png_chunk(FILE *f, const char *type, const uint8_t *data, uint32_t len)
+{
+    uint8_t h[8] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len};
+    memcpy(h + 4, type, 4);
+    uLong crc = crc32(crc32(0, NULL, 0), h + 4, 4);
+    if (len)
+        crc = crc32(crc, data, len);
+    uint8_t c[4] = {(uint8_t)(crc >> 24), (uint8_t)(crc >> 16), (uint8_t)(crc >> 8), (uint8_t)crc};
+    return fwrite(h, 1, 8, f) == 8 && (!len || fwrite(data, 1, len, f) == len) && fwrite(c, 1, 4, f) == 4 ? 0 : -1;
+}
+
+/* The canvas as an 8-bit RGB PNG. Written here rather than with IMG_SavePNG: each row is filtered
+ * with "Sub" (the picture is mostly flat areas, which become runs of zeros) and deflated with
+ * zlib's run-length strategy, several times faster than SDL2_image's default for the same size. */
 int ui_save_png(ui_t *ui, const char *path, char *err, size_t errlen)
 {
-    if (IMG_SavePNG(ui->canvas, path) < 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, IMG_GetError());
-        return -1;
+    SDL_Surface *c = ui->canvas;
+    size_t row = (size_t)c->w * 3 + 1, raw_len = row * (size_t)c->h;
+    uint8_t *raw = malloc(raw_len);
+    uLong cap = compressBound((uLong)raw_len);
+    uint8_t *z = malloc(cap);
+    FILE *f = NULL;
+    int rc = -1;
+    if (!raw || !z) {
+        snprintf(err, errlen, "cannot write %s: out of host memory", path);
+        goto out;
     }
-    return 0;
+    for (int y = 0; y < c->h; y++) {
+        const uint32_t *px = (const uint32_t *)((const uint8_t *)c->pixels + (size_t)y * (size_t)c->pitch);
+        uint8_t *o = raw + (size_t)y * row;
+        *o++ = 1; /* filter: Sub */
+        uint32_t prev = 0;
+        for (int x = 0; x < c->w; x++) {
+            uint32_t p = px[x];
+            *o++ = (uint8_t)((p >> 16) - (prev >> 16));
+            *o++ = (uint8_t)((p >> 8) - (prev >> 8));
+            *o++ = (uint8_t)(p - prev);
+            prev = p;
+        }
+    }
+    z_stream zs = {0};
+    if (deflateInit2(&zs, 6, Z_DEFLATED, 15, 8, Z_RLE) != Z_OK) {
+        snprintf(err, errlen, "cannot write %s: zlib", path);
+        goto out;
+    }
+    zs.next_in = raw;
+    zs.avail_in = (uInt)raw_len;
+    zs.next_out = z;
+    zs.avail_out = (uInt)cap;
+    int zr = deflate(&zs, Z_FINISH);
+    uLong zlen = zs.total_out;
+    deflateEnd(&zs);
+    if (zr != Z_STREAM_END) {
+        snprintf(err, errlen, "cannot write %s: zlib", path);
+        goto out;
+    }
+    f = fopen(path, "wb");
+    if (!f) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        goto out;
+    }
+    static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    uint8_t ihdr[13] = {(uint8_t)(c->w >> 24), (uint8_t)(c->w >> 16), (uint8_t)(c->w >> 8), (uint8_t)c->w,
+                        (uint8_t)(c->h >> 24), (uint8_t)(c->h >> 16), (uint8_t)(c->h >> 8), (uint8_t)c->h,
+                        8, 2, 0, 0, 0}; /* 8 bits, RGB, deflate, adaptive filters, no interlace */
+    if (fwrite(sig, 1, 8, f) != 8 || png_chunk(f, "IHDR", ihdr, 13) < 0 || png_chunk(f, "IDAT", z, (uint32_t)zlen) < 0 ||
+        png_chunk(f, "IEND", NULL, 0) < 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    if (f && fclose(f) != 0 && rc == 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    free(raw);
+    free(z);
+    return rc;
 }
 
 uint32_t ui_pixel(ui_t *ui, int x, int y)
@@ -957,7 +1171,7 @@ int ui_cell_pos(ui_t *ui, uint32_t cell, int *x, int *y)
         if (cell >= g->first_cell && cell < g->first_cell + g->nr_cells) {
             uint32_t k = cell - g->first_cell;
             *x = ui->map.x + 8 + 118 + (int)(k % (uint32_t)ui->cols) * ui->cell_px;
-            *y = ui->seg_y[i] + (int)(k / (uint32_t)ui->cols) * ui->cell_px;
+            *y = ui->seg_y[i] + (int)(k / (uint32_t)ui->cols) * ui->cell_py;
             return 0;
         }
     }
@@ -1005,6 +1219,7 @@ static void export_heat(ui_t *ui, const emu_snapshot_t *s)
     fflush(ui->heat);
 }
 
+/* Show the canvas in the window (UI thread). */
 static void present(ui_t *ui)
 {
     if (!ui->win)
@@ -1030,50 +1245,17 @@ static void save_snapshot_key(ui_t *ui)
         fprintf(stderr, "emu: snapshot saved to %s\n", path);
 }
 
-/* Take a snapshot of the machine for the current view and draw it. */
-static void refresh(ui_t *ui)
-{
-    double t0 = now_s();
-    if (emu_snapshot_take(ui->m, ui->snap, ui->view_lo, ui->view_hi, ui->max_cells) == 0) {
-        export_heat(ui, ui->snap);
-        ui_render(ui, ui->snap);
-        present(ui);
-    }
-    double t1 = now_s();
-    ui->render_cost = t1 - t0;
-    ui->last_refresh = t1;
-    /* Drawing may take at most a tenth of the time. */
-    ui->refresh_s = 9 * ui->render_cost > 0.2 ? 9 * ui->render_cost : 0.2;
-}
-
-/* Redraw the last snapshot (the machine is not running: a view change takes a new one). */
-static void redraw(ui_t *ui, int view_changed)
-{
-    if (view_changed && ui->m) {
-        /* Another snapshot of the same instant: only the view changes (heat of this instant is gone,
-         * the decayed heat restarts for the new view). */
-        emu_snapshot_take(ui->m, ui->snap, ui->view_lo, ui->view_hi, ui->max_cells);
-        record(ui, ui->snap);
-        ui->nh--; /* not a new point in time */
-        ui->hpos = (ui->hpos - 1 + HIST) % HIST;
-    }
-    if (ui->cur)
-        draw(ui, ui->cur);
-    present(ui);
-}
-
 /* Zoom by factor (<1: in) around the frame under the mouse, or the middle. */
 static void zoom(ui_t *ui, double factor)
 {
     const emu_snapshot_t *s = ui->cur;
     if (!s || !s->nr_segs)
         return;
-    uint64_t lo = s->view_lo, hi = s->view_hi, all_hi = s->segs[s->nr_segs - 1].pfn_hi;
+    uint64_t lo = s->view_lo, hi = s->view_hi;
     uint64_t all = 0;
     for (int n = 0; n < s->nr_nodes; n++)
         if ((s->node_base[n] + s->node_size[n]) >> 12 > all)
             all = (s->node_base[n] + s->node_size[n]) >> 12;
-    (void)all_hi;
     uint64_t centre = lo + (hi - lo) / 2;
     long k = cell_at(ui, s, ui->mouse_x, ui->mouse_y);
     if (k >= 0) {
@@ -1111,12 +1293,14 @@ static void pan(ui_t *ui, int dir)
     ui->view_hi = ui->view_lo + span;
 }
 
-/* Handle pending events. Returns 1 when something visible changed (2: the view changed). */
+/* Handle pending events (UI thread; the controls the simulation reads change under ui->mu).
+ * Returns 1 when something visible changed (2: the view changed: a new snapshot is asked for). */
 static int events(ui_t *ui, int wait_ms)
 {
     SDL_Event e;
     int changed = 0;
     int got = wait_ms > 0 ? SDL_WaitEventTimeout(&e, wait_ms) : SDL_PollEvent(&e);
+    pthread_mutex_lock(&ui->mu);
     while (got) {
         switch (e.type) {
         case SDL_QUIT: ui->quit = 1; break;
@@ -1179,18 +1363,129 @@ static int events(ui_t *ui, int wait_ms)
         }
         got = SDL_PollEvent(&e);
     }
+    if (changed == 2)
+        ui->view_req = 1; /* the simulation takes a snapshot of the new view at its next look */
+    pthread_cond_broadcast(&ui->cv);
+    pthread_mutex_unlock(&ui->mu);
     return changed;
 }
 
-/* Headless pictures every N instructions. */
-static void save_every(ui_t *ui)
+/* ---- the window's thread ----------------------------------------------------------------------------
+ * Everything SDL does for the window (initialisation, events, drawing, presenting) happens in one
+ * thread of its own. The simulation only takes snapshots between chunks and hands over a copy
+ * (ui->hand, under ui->mu); it never waits for a drawing. */
+
+static void *window_main(void *arg)
+{
+    ui_t *ui = arg;
+    /* SDL falls back to its offscreen driver when there is no display: a window nobody sees. That
+     * driver is used only when asked for by name (SDL_VIDEODRIVER=offscreen). */
+    const char *drv = getenv("SDL_VIDEODRIVER");
+    int named = drv && *drv;
+    const char *why = NULL;
+    if (!named && !getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY"))
+        why = "DISPLAY and WAYLAND_DISPLAY are not set";
+    else if (!SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0") || SDL_Init(SDL_INIT_VIDEO) < 0)
+        why = SDL_GetError();
+    else if (!named && SDL_GetCurrentVideoDriver() &&
+             (!strcmp(SDL_GetCurrentVideoDriver(), "offscreen") || !strcmp(SDL_GetCurrentVideoDriver(), "dummy"))) {
+        why = "SDL found no display, only its offscreen driver";
+        SDL_Quit();
+    }
+    if (why)
+        snprintf(ui->start_err, sizeof(ui->start_err),
+                 "--ui needs a display (%s); without one, write pictures with --snapshot=FILE.png or "
+                 "--snapshot-every=N --snapshot-dir=DIR",
+                 why);
+    if (!why) {
+        ui->win = SDL_CreateWindow("emu", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, ui->W, ui->H,
+                                   SDL_WINDOW_RESIZABLE);
+        if (!ui->win) {
+            snprintf(ui->start_err, sizeof(ui->start_err), "--ui: cannot open a window (%s); use --snapshot=FILE.png",
+                     SDL_GetError());
+            SDL_Quit();
+            why = ui->start_err;
+        }
+    }
+    pthread_mutex_lock(&ui->mu);
+    ui->started = why ? -1 : 1;
+    pthread_cond_broadcast(&ui->cv);
+    pthread_mutex_unlock(&ui->mu);
+    if (why)
+        return NULL;
+    /* Until the user quits (or, with the test hook, the run has ended and its last state is shown). */
+    for (;;) {
+        int ch = events(ui, 20);
+        pthread_mutex_lock(&ui->mu);
+        int got = ui->hand_fresh, ended = ui->ended, quit = ui->quit;
+        if (got) {
+            emu_snapshot_t *t = ui->hand;
+            ui->hand = ui->shown;
+            ui->shown = t;
+            ui->hand_fresh = 0;
+        }
+        pthread_mutex_unlock(&ui->mu);
+        if (quit)
+            break;
+        if (got) {
+            ui_render(ui, ui->shown);
+            present(ui);
+        } else if (ch && ui->cur) {
+            draw(ui, ui->cur);
+            present(ui);
+        }
+        if (ended && !got && ui->close_at_end)
+            break;
+    }
+    /* From now on nobody pushes events (they check quit under the lock). */
+    pthread_mutex_lock(&ui->mu);
+    ui->quit = 1;
+    pthread_mutex_unlock(&ui->mu);
+    SDL_DestroyWindow(ui->win);
+    ui->win = NULL;
+    SDL_Quit();
+    pthread_mutex_lock(&ui->mu);
+    ui->quit = 1;
+    pthread_cond_broadcast(&ui->cv);
+    pthread_mutex_unlock(&ui->mu);
+    return NULL;
+}
+
+/* Simulation thread: take a snapshot of the current view and hand a copy to the window's thread. */
+static void hand_over(ui_t *ui, emu_t *m)
+{
+    double t0 = now_s();
+    pthread_mutex_lock(&ui->mu);
+    uint64_t lo = ui->view_lo, hi = ui->view_hi;
+    uint32_t mc = ui->max_cells;
+    ui->view_req = 0;
+    pthread_mutex_unlock(&ui->mu);
+    if (emu_snapshot_take(m, ui->snap, lo, hi, mc) < 0)
+        return;
+    export_heat(ui, ui->snap);
+    pthread_mutex_lock(&ui->mu);
+    if (!ui->quit && emu_snapshot_copy(ui->hand, ui->snap) == 0) {
+        ui->hand_fresh = 1;
+        SDL_Event ev = {.type = SDL_USEREVENT};
+        SDL_PushEvent(&ev); /* wake the window's thread (not closing: quit is set before it closes) */
+    }
+    pthread_mutex_unlock(&ui->mu);
+    double t1 = now_s();
+    ui->last_refresh = t1;
+    /* What the simulation pays per refresh is at most a tenth of its time. */
+    ui->refresh_s = 9 * (t1 - t0) > 0.2 ? 9 * (t1 - t0) : 0.2;
+}
+
+/* ---- headless pictures: drawn and written by a worker thread -------------------------------------- */
+
+static void save_picture(ui_t *ui, const emu_snapshot_t *s)
 {
     char path[1024], err[1200];
     const char *d = ui->o.snapshot_dir ? ui->o.snapshot_dir : ".";
     if (strchr(d, '%'))
-        snprintf(path, sizeof(path), d, (unsigned long long)ui->snap->run_insns);
+        snprintf(path, sizeof(path), d, (unsigned long long)s->run_insns);
     else
-        snprintf(path, sizeof(path), "%s/snap-%012llu.png", d, (unsigned long long)ui->snap->run_insns);
+        snprintf(path, sizeof(path), "%s/snap-%012llu.png", d, (unsigned long long)s->run_insns);
     if (ui_save_png(ui, path, err, sizeof(err)) < 0) {
         if (!ui->png_err++)
             fprintf(stderr, "emu: %s\n", err);
@@ -1199,50 +1494,115 @@ static void save_every(ui_t *ui)
     }
 }
 
+#define QLEN 2
+
+static void *writer_main(void *arg)
+{
+    ui_t *ui = arg;
+    pthread_mutex_lock(&ui->mu);
+    for (;;) {
+        while (!ui->q_n && !ui->ended)
+            pthread_cond_wait(&ui->cv, &ui->mu);
+        if (!ui->q_n)
+            break;
+        emu_snapshot_t *s = ui->q[ui->q_head];
+        pthread_mutex_unlock(&ui->mu);
+        ui_render(ui, s);
+        save_picture(ui, s);
+        pthread_mutex_lock(&ui->mu);
+        ui->q_head = (ui->q_head + 1) % QLEN;
+        ui->q_n--;
+        pthread_cond_broadcast(&ui->cv);
+    }
+    pthread_mutex_unlock(&ui->mu);
+    return NULL;
+}
+
+/* Simulation thread: queue a copy of ui->snap for the writer (waits only when it is two behind). */
+static void queue_picture(ui_t *ui)
+{
+    pthread_mutex_lock(&ui->mu);
+    while (ui->q_n == QLEN)
+        pthread_cond_wait(&ui->cv, &ui->mu);
+    int slot = (ui->q_head + ui->q_n) % QLEN;
+    pthread_mutex_unlock(&ui->mu);
+    /* The slot is the writer's no more: fill it outside the lock. */
+    if (emu_snapshot_copy(ui->q[slot], ui->snap) < 0)
+        return;
+    pthread_mutex_lock(&ui->mu);
+    ui->q_n++;
+    pthread_cond_broadcast(&ui->cv);
+    pthread_mutex_unlock(&ui->mu);
+}
+
 static uint64_t observe(emu_t *m, void *arg)
 {
     ui_t *ui = arg;
-    if (!ui->win) {
+    if (!ui->o.window) {
         /* Headless: every call is a snapshot. */
         if (emu_snapshot_take(m, ui->snap, ui->view_lo, ui->view_hi, ui->max_cells) == 0) {
             export_heat(ui, ui->snap);
-            if (ui->o.snapshot_every) {
-                ui_render(ui, ui->snap);
-                save_every(ui);
-            } else {
+            if (ui->o.snapshot_every && ui->writer_on)
+                queue_picture(ui);
+            else
                 record(ui, ui->snap);
-            }
         }
         return 0;
     }
-    int ch = events(ui, 0);
     double t = now_s();
-    if (ui->stepping) {
-        /* The step is done: show it and pause. */
-        ui->stepping = 0;
-        ui->paused = 1;
-        refresh(ui);
-    } else if (t - ui->last_refresh >= ui->refresh_s || ch == 2) {
-        refresh(ui);
-    } else if (ch) {
-        redraw(ui, 0);
-    }
-    while (ui->paused && !ui->quit && !ui->stepping) {
-        int c = events(ui, 50);
-        if (c)
-            redraw(ui, c == 2);
-    }
+    pthread_mutex_lock(&ui->mu);
     if (ui->quit) {
+        pthread_mutex_unlock(&ui->mu);
+        ui->stopped_run = 1;
         emu_stop(m);
         return 0;
     }
-    if (ui->stepping)
-        return ui->stepping;
+    int step_done = ui->step_active, want;
+    if (step_done) {
+        /* The step is done: show it and pause. */
+        ui->step_active = 0;
+        ui->stepping = 0;
+        ui->paused = 1;
+    }
+    want = step_done || ui->view_req || (t - ui->last_refresh >= ui->refresh_s && !ui->hand_fresh);
+    pthread_mutex_unlock(&ui->mu);
+    if (want)
+        hand_over(ui, m);
+    pthread_mutex_lock(&ui->mu);
+    while (ui->paused && !ui->quit && !ui->stepping) {
+        if (ui->view_req) {
+            /* Another snapshot of the same instant for the new view (this instant's heat is gone). */
+            pthread_mutex_unlock(&ui->mu);
+            hand_over(ui, m);
+            pthread_mutex_lock(&ui->mu);
+            continue;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 50000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&ui->cv, &ui->mu, &ts);
+    }
+    int quit = ui->quit, speed = ui->speed;
+    uint64_t stepping = ui->stepping;
+    if (stepping)
+        ui->step_active = 1;
+    pthread_mutex_unlock(&ui->mu);
+    if (quit) {
+        ui->stopped_run = 1;
+        emu_stop(m);
+        return 0;
+    }
+    if (stepping)
+        return stepping;
     /* Speed limit: sleep until the instruction rate falls to the chosen one. */
-    if (ui->speed) {
+    if (speed) {
         static const double rate[] = {0, 1e8, 1e7, 1e6, 1e5};
         uint64_t done = emu_run_insns(m);
-        double ahead = (double)(done - ui->speed_i0) / rate[ui->speed] - (now_s() - ui->speed_t0);
+        double ahead = (double)(done - ui->speed_i0) / rate[speed] - (now_s() - ui->speed_t0);
         if (ahead > 0) {
             struct timespec ts = {(time_t)ahead, (long)((ahead - (double)(time_t)ahead) * 1e9)};
             nanosleep(&ts, NULL);
@@ -1251,7 +1611,7 @@ static uint64_t observe(emu_t *m, void *arg)
             ui->speed_t0 = now_s();
             ui->speed_i0 = done;
         }
-        uint64_t chunk = (uint64_t)(rate[ui->speed] / 50);
+        uint64_t chunk = (uint64_t)(rate[speed] / 50);
         return chunk < ui->o.interval || !ui->o.interval ? chunk : 0;
     }
     ui->speed_t0 = now_s();
@@ -1262,13 +1622,32 @@ static uint64_t observe(emu_t *m, void *arg)
 void ui_attach(ui_t *ui)
 {
     uint64_t every = ui->o.interval;
-    if (!ui->win)
+    if (!ui->o.window)
         every = ui->o.snapshot_every ? ui->o.snapshot_every : ui->o.interval ? ui->o.interval : 10000000;
     else if (!every)
         every = 1000000;
-    if (!ui->win && !ui->o.snapshot_every && !ui->o.heat_export)
+    if (!ui->o.window && !ui->o.snapshot_every && !ui->o.heat_export)
         return; /* only a picture at the end: no observer at all */
     emu_set_observer(ui->m, observe, ui, every);
+}
+
+/* Stop the helper thread: the window's once the user quits (or at once with the test hook, or when
+ * the user already quit), the writer's once its queue is empty. */
+static void stop_thread(ui_t *ui)
+{
+    if (!ui->thr_on)
+        return;
+    pthread_mutex_lock(&ui->mu);
+    ui->ended = 1;
+    pthread_cond_broadcast(&ui->cv);
+    if (ui->o.window && !ui->quit) {
+        SDL_Event ev = {.type = SDL_USEREVENT};
+        SDL_PushEvent(&ev);
+    }
+    pthread_mutex_unlock(&ui->mu);
+    pthread_join(ui->thr, NULL);
+    ui->thr_on = 0;
+    ui->writer_on = 0;
 }
 
 int ui_finish(ui_t *ui)
@@ -1280,7 +1659,22 @@ int ui_finish(ui_t *ui)
         return -1;
     ui->snap->finished = 1;
     export_heat(ui, ui->snap);
-    ui_render(ui, ui->snap);
+    if (ui->o.window && ui->thr_on) {
+        /* The final state stays in the window until the user quits. */
+        pthread_mutex_lock(&ui->mu);
+        if (!ui->quit && emu_snapshot_copy(ui->hand, ui->snap) == 0) {
+            ui->hand_fresh = 1;
+            SDL_Event ev = {.type = SDL_USEREVENT};
+            SDL_PushEvent(&ev);
+        }
+        pthread_mutex_unlock(&ui->mu);
+    }
+    stop_thread(ui);
+    /* One thread again: the last picture. */
+    if (ui->o.window && ui->shown && ui->shown->seq == ui->snap->seq && ui->cur == ui->shown)
+        draw(ui, ui->shown);
+    else
+        ui_render(ui, ui->snap);
     if (ui->o.snapshot_path) {
         if (ui_save_png(ui, ui->o.snapshot_path, err, sizeof(err)) < 0) {
             fprintf(stderr, "emu: %s\n", err);
@@ -1292,13 +1686,5 @@ int ui_finish(ui_t *ui)
     if (ui->o.snapshot_every && ui->pictures)
         fprintf(stderr, "emu: %llu snapshots written to %s\n", (unsigned long long)ui->pictures,
                 ui->o.snapshot_dir ? ui->o.snapshot_dir : ".");
-    if (ui->win && !ui->quit) {
-        present(ui);
-        while (!ui->quit) {
-            int c = events(ui, 100);
-            if (c)
-                redraw(ui, c == 2);
-        }
-    }
     return rc;
 }

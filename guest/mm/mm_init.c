@@ -49,6 +49,7 @@
 #include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/mm_annot.h>
+#include <asm/emu.h>
 #include <asm/setup.h>
 #include <asm/smp.h>
 #include <asm/pgtable.h>
@@ -502,6 +503,34 @@ static void setup_per_zone_lowmem_reserve(void)
     calculate_totalreserve_pages();
 }
 
+/* Tell the emulator the zones and their watermarks (guest/abi.h EMU_CALL_ZONE_INFO), for the
+ * visualizer's free-pages-against-watermarks view; it counts each zone's free pages itself from the
+ * mm annotations. */
+static void report_zones_to_emulator(void)
+{
+    static struct emu_zone_info info[EMU_MAX_ZONES];
+    unsigned int n = 0;
+    struct zone *zone;
+    for_each_populated_zone(zone) {
+        if (n == EMU_MAX_ZONES)
+            break;
+        int idx = zone_idx(zone);
+        info[n++] = (struct emu_zone_info){
+            .node = (uint32_t)zone_to_nid(zone),
+            .type = idx == ZONE_DMA ? EMU_ZONE_TYPE_DMA : idx == ZONE_DMA32 ? EMU_ZONE_TYPE_DMA32
+                    : idx == ZONE_NORMAL ? EMU_ZONE_TYPE_NORMAL : EMU_ZONE_TYPE_MOVABLE,
+            .start_pfn = zone->zone_start_pfn,
+            .spanned_pages = zone->spanned_pages,
+            .present_pages = zone->present_pages,
+            .managed_pages = zone_managed_pages(zone),
+            .wmark_min = zone->_watermark[WMARK_MIN],
+            .wmark_low = zone->_watermark[WMARK_LOW],
+            .wmark_high = zone->_watermark[WMARK_HIGH],
+        };
+    }
+    emu_call(EMU_CALL_ZONE_INFO, __pa(info), n, 0, 0, 0, 0);
+}
+
 void setup_per_zone_wmarks(void)
 {
     unsigned long pages_min = (unsigned long)min_free_kbytes >> (PAGE_SHIFT - 10);
@@ -526,6 +555,7 @@ void setup_per_zone_wmarks(void)
         zone->_watermark[WMARK_PROMO] = zone->_watermark[WMARK_HIGH] + step;
     }
     calculate_totalreserve_pages();
+    report_zones_to_emulator();
 }
 
 static void init_per_zone_wmark_min(void)

@@ -75,7 +75,9 @@ unsigned long alloc_fail_reports, alloc_failures, kswapd_wakeups;
 
 static inline void annotate_free_block(struct page *page, unsigned int order)
 {
-    mm_annotate(page_to_pfn(page), 1ul << order, EMU_FRAME_FREE, order, 0);
+    /* owner: the migrate type of the block's pageblock, as guest/abi.h's enum emu_migrate. */
+    mm_annotate(page_to_pfn(page), 1ul << order, EMU_FRAME_FREE, order,
+                (u64)get_pageblock_migratetype(page) + 1);
 }
 
 /* ---- pageblocks ---------------------------------------------------------------------------------- */

@@ -60,6 +60,23 @@ t=fs_mode_snapshot
 "$EMU" run -q --mode=fs --max-instructions=3000000 --snapshot="$WORK/fs.png" > /dev/null 2>&1
 if is_png "$WORK/fs.png"; then ok $t; else bad $t "no picture of a full-system run"; fi
 
+# `make run`'s script (scripts/demo.sh) with no display, and with a display that cannot be opened:
+# pictures in its folder, their paths printed, exit 0.
+t=demo_headless
+env -u DISPLAY -u WAYLAND_DISPLAY DEMO_EVERY=3000000 "$HERE/../../scripts/demo.sh" "$EMU" "$PROG" "$WORK/demo" \
+    > "$WORK/demo.out" 2> "$WORK/demo.err"
+rc=$?
+if [ $rc -ne 0 ]; then bad $t "exit status $rc: $(tail -2 "$WORK/demo.err")"
+elif ! is_png "$WORK/demo/final.png" || [ "$(ls "$WORK/demo/pictures" | grep -c '\.png$')" -lt 2 ]; then bad $t "pictures missing"
+elif ! grep -q "$WORK/demo/final.png" "$WORK/demo.out"; then bad $t "the pictures' paths are not printed"
+else ok $t; fi
+t=demo_display_unusable
+DISPLAY=:7777 DEMO_EVERY=3000000 "$HERE/../../scripts/demo.sh" "$EMU" "$PROG" "$WORK/demo2" > "$WORK/demo2.out" 2>&1
+rc=$?
+if [ $rc -ne 0 ]; then bad $t "exit status $rc: $(tail -2 "$WORK/demo2.out")"
+elif ! is_png "$WORK/demo2/final.png" || ! grep -q "no usable display" "$WORK/demo2.out"; then bad $t "no fallback to pictures"
+else ok $t; fi
+
 # --- the window under Xvfb ------------------------------------------------------------------------------
 if ! command -v Xvfb > /dev/null || ! command -v xwd > /dev/null; then
     skip window_screenshot "Xvfb or xwd missing (scripts/install-deps.sh installs xvfb and x11-apps)"

@@ -16,6 +16,7 @@
 #include <SDL_image.h>
 
 #include "emu/emu.h"
+#include "emu/fs.h"
 #include "ui/ui.h"
 
 #define NSETS 16
@@ -196,6 +197,116 @@ static void test_snapshot_of_machine(void **state)
     assert_int_equal(emu_snapshot_take(m, s, 4096, 4160, 1000), 0);
     assert_int_equal(s->frames_per_cell, 1);
     assert_int_equal(s->nr_cells, 64);
+    /* Zones: Linux's default split of the node, their free frames adding up to the free frames. */
+    assert_int_equal(s->nr_zones, 2);
+    assert_int_equal(s->has_wmarks, 0);
+    assert_int_equal(s->zones[0].type, EMU_ZONE_DMA);
+    assert_int_equal(s->zones[1].start_pfn, 4096);
+    assert_int_equal(s->zones[0].free + s->zones[1].free, s->frames[EMU_SNAP_FREE]);
+    /* A copy holds the same picture in buffers of its own. */
+    emu_snapshot_t *c = calloc(1, sizeof(*c));
+    assert_non_null(c);
+    assert_int_equal(emu_snapshot_copy(c, s), 0);
+    assert_int_equal(c->nr_cells, s->nr_cells);
+    assert_ptr_not_equal(c->cells, s->cells);
+    assert_memory_equal(c->cells, s->cells, s->nr_cells * sizeof(*s->cells));
+    assert_int_equal(c->cpus[0].nr_tlbs, s->cpus[0].nr_tlbs);
+    assert_ptr_not_equal(c->cpus[0].tlb[0].valid, s->cpus[0].tlb[0].valid);
+    assert_int_equal(c->cpus[0].tlb[0].sets, s->cpus[0].tlb[0].sets);
+    assert_int_equal(c->zones[1].free, s->zones[1].free);
+    assert_int_equal(emu_snapshot_take(m, s, 0, 0, 1000), 0); /* again, larger: the copy grows */
+    assert_int_equal(emu_snapshot_copy(c, s), 0);
+    assert_int_equal(c->nr_cells, s->nr_cells);
+    assert_memory_equal(c->cells, s->cells, s->nr_cells * sizeof(*s->cells));
+    emu_snapshot_free(m, c);
+    emu_snapshot_free(m, s);
+    emu_free(m);
+}
+
+/* Owner names travel with the snapshot; the free pages per zone are drawn with their watermarks. */
+static void test_owner_names_and_zones(void **state)
+{
+    (void)state;
+    char err[512];
+    static fake_t f;
+    fake_init(&f);
+    emu_snap_name_t names[2] = {{.id = 7, .kind = 1, .name = "kmalloc-64"}, {.id = 9, .kind = 2, .name = "pid 9 demo"}};
+    f.s.names = names;
+    f.s.nr_names = f.s.cap_names = 2;
+    assert_string_equal(emu_snapshot_owner_name(&f.s, 7), "kmalloc-64");
+    assert_string_equal(emu_snapshot_owner_name(&f.s, 9), "pid 9 demo");
+    assert_null(emu_snapshot_owner_name(&f.s, 8));
+    f.s.nr_zones = 1;
+    f.s.has_wmarks = 1;
+    f.s.zones[0] = (emu_snap_zone_t){.node = 0, .type = EMU_ZONE_DMA32, .start_pfn = 4096, .spanned = 4096,
+                                     .managed = 4000, .free = 300, .wmark_min = 100, .wmark_low = 150, .wmark_high = 200};
+    ui_t *ui = ui_new_headless(1400, 860, err, sizeof(err));
+    assert_non_null(ui);
+    ui_render(ui, &f.s);
+    ui_render(ui, &f.s);
+    /* The three watermark colours appear in the counters panel (right half, lower part). */
+    static const uint32_t wc[3] = {0xff5a4a, 0xffa040, 0xffe060};
+    for (int w = 0; w < 3; w++) {
+        int seen = 0;
+        for (int y = 400; y < 760 && !seen; y++)
+            for (int x = 800; x < 1400 && !seen; x++)
+                seen = ui_pixel(ui, x, y) == wc[w];
+        assert_true(seen);
+    }
+    ui_free(ui);
+}
+
+/* EMU_CALL_ZONE_INFO's emulator side: the guest's zones and watermarks reach the snapshot, with free
+ * pages counted from the annotations; a bad list is refused and keeps the previous one. */
+static void test_zone_info_call(void **state)
+{
+    (void)state;
+    config_t cfg;
+    char err[512];
+    config_defaults(&cfg);
+    assert_int_equal(config_load(&cfg, "tiny", err, sizeof(err)), 0);
+    emu_t *m = emu_new(&cfg, EMU_MODE_FS, err, sizeof(err));
+    assert_non_null(m);
+    emu_fs_opts_t o = {0};
+    assert_int_equal(emu_boot(m, &o, err, sizeof(err)), 0);
+    annot_t *a = m->fs->annot;
+    /* The guest's list, somewhere in its RAM (nothing runs here). */
+    const uint64_t pa = 8ull << 20;
+    struct emu_zone_info *z = (struct emu_zone_info *)dram_host(m->dram, pa);
+    z[0] = (struct emu_zone_info){.node = 0, .type = EMU_ZONE_TYPE_DMA, .start_pfn = 1, .spanned_pages = 4095,
+                                  .present_pages = 4095, .managed_pages = 3900, .wmark_min = 10, .wmark_low = 12,
+                                  .wmark_high = 15};
+    z[1] = (struct emu_zone_info){.node = 0, .type = EMU_ZONE_TYPE_DMA32, .start_pfn = 4096, .spanned_pages = 12288,
+                                  .present_pages = 12288, .managed_pages = 12000, .wmark_min = 40, .wmark_low = 50,
+                                  .wmark_high = 60};
+    assert_int_equal(annot_set_zones(a, pa, 2), 0);
+    /* The guest says frames 5000..5099 are free. */
+    uint64_t ring = 12ull << 20;
+    struct emu_annot_ring *r = (struct emu_annot_ring *)dram_host(m->dram, ring);
+    memset(r, 0, 4096);
+    r->nr_entries = 16;
+    assert_int_equal(annot_set_ring(a, 0, ring, 16), 0);
+    r->entries[r->head & 15] = (struct emu_annot){.pfn = 5000, .nr_pages = 100, .state = EMU_FRAME_FREE, .aux = 2};
+    r->head++;
+    annot_drain(a);
+    emu_snapshot_t *s = emu_snapshot_new(m);
+    assert_non_null(s);
+    assert_int_equal(emu_snapshot_take(m, s, 0, 0, 1000), 0);
+    assert_int_equal(s->has_wmarks, 1);
+    assert_int_equal(s->nr_zones, 2);
+    assert_int_equal(s->zones[1].type, EMU_ZONE_DMA32);
+    assert_int_equal(s->zones[1].managed, 12000);
+    assert_int_equal(s->zones[1].wmark_low, 50);
+    assert_int_equal(s->zones[1].free, 100);
+    assert_int_equal(s->zones[0].free, 0);
+    /* Refused: too many entries, outside RAM, a bad type. The list stays. */
+    assert_int_equal(annot_set_zones(a, pa, EMU_MAX_ZONES + 1), EMU_EINVAL);
+    assert_int_equal(annot_set_zones(a, 1ull << 40, 1), EMU_EINVAL);
+    z[0].type = 9;
+    assert_int_equal(annot_set_zones(a, pa, 2), EMU_EINVAL);
+    int n = 0;
+    assert_non_null(annot_zones(a, &n));
+    assert_int_equal(n, 2);
     emu_snapshot_free(m, s);
     emu_free(m);
 }
@@ -206,6 +317,8 @@ int main(void)
         cmocka_unit_test(test_render_known_state),
         cmocka_unit_test(test_heat_overlay),
         cmocka_unit_test(test_snapshot_of_machine),
+        cmocka_unit_test(test_owner_names_and_zones),
+        cmocka_unit_test(test_zone_info_call),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
