@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "emu/fs.h"
+#include "emu/record.h"
 #include "emu/memsys.h"
 #include "emu/se.h"
 #include "emu/timing.h"
@@ -501,6 +502,15 @@ void h_emu_marker(cpu_t *c, const insn_t *i)
 
 void machine_marker(machine_t *m, int code)
 {
+    if (m->rec) {
+        /* Into the recording, where the replay acts on it the same way (emu/replay.c). */
+        trace_rec_t r;
+        memset(&r, 0, sizeof(r));
+        r.type = TRACE_MARKER;
+        r.value = (uint64_t)code;
+        r.cpu = (uint16_t)(m->cur_cpu ? m->cur_cpu->id : 0);
+        trace_write(m->rec, &r);
+    }
     /* Counted after a reset at a begin and before the freeze at an end, so that the region's
      * counters include its own markers. */
     if (code == 1) {

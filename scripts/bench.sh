@@ -61,6 +61,7 @@ json_items=""
 table=""
 table2=""
 table3=""
+bench_progs="$*" # the loop below reuses the positional parameters
 for prog in "$@"; do
     name=$(basename "$prog")
     echo "bench: $name" >&2
@@ -193,8 +194,8 @@ printf '%s' "$table3"
 # and compressed by the UI's writer thread) and with the heat export, as time ratios against the run
 # without UI; and with a display, the window at its default refresh (issue 8's goal: at most 10% slower).
 ui_every=${BENCH_UI_EVERY:-50000000}
-ui_prog=$1
-for p in "$@"; do case $p in */memory) ui_prog=$p ;; esac; done
+ui_prog=${bench_progs%% *}
+for p in $bench_progs; do case $p in */memory) ui_prog=$p ;; esac; done
 ui_dir=$out/ui-snaps
 rm -rf "$ui_dir"
 hyperfine -N --style basic --runs "$runs" --warmup 1 --export-json "$out/ui.hyperfine.json" \

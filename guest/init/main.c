@@ -35,32 +35,12 @@ static const char linux_banner[] =
 
 int run_kernel_tests(void);   /* kernel/tests.c: the number of failed tests */
 
-/* The value of "name=" on the command line (up to the next space), or NULL. */
-static const char *cmdline_param(const char *name, char *val, size_t size)
-{
-    size_t n = strlen(name);
-    for (const char *s = boot_command_line; *s;) {
-        while (*s == ' ')
-            s++;
-        if (!strncmp(s, name, n) && s[n] == '=') {
-            size_t i = 0;
-            for (s += n + 1; *s && *s != ' ' && i + 1 < size; s++)
-                val[i++] = *s;
-            val[i] = 0;
-            return val;
-        }
-        while (*s && *s != ' ')
-            s++;
-    }
-    return NULL;
-}
-
 /* crash_test=oops|panic on the command line: fail on purpose after boot, so the emulator's
  * handling of a guest oops and panic can be tested (Linux has /proc/sysrq-trigger's 'c'). */
 static void crash_test(void)
 {
     char what[16];
-    if (!cmdline_param("crash_test", what, sizeof(what)))
+    if (!cmdline_get("crash_test", what, sizeof(what)))
         return;
     pr_info("crash_test=%s: crashing on purpose\n", what);
     if (!strcmp(what, "oops"))

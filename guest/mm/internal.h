@@ -41,7 +41,6 @@ unsigned long zone_free_count(struct zone *zone, unsigned int order, int type);
 extern unsigned long fail_page_alloc_nth;      /* fail the Nth allocation from now (0: off) */
 extern unsigned long alloc_fail_reports;       /* page allocation failure reports printed */
 extern unsigned long alloc_failures, kswapd_wakeups;
-const char *cmdline_get(const char *name, char *val, size_t size);
 int cmdline_has_word(const char *word);
 void setup_per_zone_wmarks(void);
 

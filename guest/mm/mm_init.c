@@ -94,26 +94,6 @@ static unsigned long long memparse(const char *s)
     return v;
 }
 
-/* The value of "name=" on the command line, or NULL. */
-const char *cmdline_get(const char *name, char *val, size_t size)
-{
-    size_t n = strlen(name);
-    for (const char *s = boot_command_line; *s;) {
-        while (*s == ' ')
-            s++;
-        if (!strncmp(s, name, n) && s[n] == '=') {
-            size_t i = 0;
-            for (s += n + 1; *s && *s != ' ' && i + 1 < size; s++)
-                val[i++] = *s;
-            val[i] = 0;
-            return val;
-        }
-        while (*s && *s != ' ')
-            s++;
-    }
-    return NULL;
-}
-
 /* Is `word` on the command line on its own (a flag without "=value")? */
 int cmdline_has_word(const char *word)
 {

@@ -33,4 +33,8 @@ __printf(3, 0) int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap
 __printf(3, 4) int snprintf(char *buf, size_t size, const char *fmt, ...);
 __printf(3, 4) int scnprintf(char *buf, size_t size, const char *fmt, ...);
 
+/* The value of "name=" on the kernel command line (up to the next space) into val, or NULL when
+ * the parameter is absent (lib/cmdline.c). */
+const char *cmdline_get(const char *name, char *val, size_t size);
+
 #endif
