@@ -146,6 +146,7 @@ enum emu_snap_level { EMU_SNAP_L1I = 0, EMU_SNAP_L1D, EMU_SNAP_STLB, EMU_SNAP_PW
 #define EMU_SNAP_MAX_NODES 16
 #define EMU_SNAP_MAX_TLBS 12
 #define EMU_SNAP_MAX_ZONES 32
+#define EMU_SNAP_MAX_SOCKETS 16
 /* Zone types of emu_snap_zone: enum emu_zone, or this one (full-system, kernelcore=). */
 #define EMU_ZONE_MOVABLE 3
 
@@ -224,6 +225,15 @@ typedef struct emu_snapshot {
     int nr_zones;
     int has_wmarks;             /* the guest gave its zones and watermarks */
     emu_snap_zone_t zones[EMU_SNAP_MAX_ZONES];
+    /* NUMA traffic (--timing=full; nr_sockets 0 otherwise): DRAM requests (LLC misses and
+     * write-backs) per socket-to-node pair and their latency sums in cycles, since the counters were
+     * reset (dram.socketS.nodeN.*) and since the previous snapshot (_int). A pair is local when the
+     * node belongs to the socket (node_socket[node] == socket). */
+    int nr_sockets;
+    int node_socket[EMU_SNAP_MAX_NODES];
+    uint64_t dram_acc[EMU_SNAP_MAX_SOCKETS][EMU_SNAP_MAX_NODES], dram_lat[EMU_SNAP_MAX_SOCKETS][EMU_SNAP_MAX_NODES];
+    uint64_t dram_acc_int[EMU_SNAP_MAX_SOCKETS][EMU_SNAP_MAX_NODES];
+    uint64_t dram_lat_int[EMU_SNAP_MAX_SOCKETS][EMU_SNAP_MAX_NODES];
     /* Owner names (see emu_snapshot_owner_name). */
     uint32_t nr_names, cap_names;
     emu_snap_name_t *names;

@@ -225,6 +225,10 @@ static uint32_t mem_access(void *arg, int socket, uint64_t pa, int is_write, uin
     if (node < 0)
         return 0; /* no RAM behind the line (cannot happen for translated accesses) */
     uint32_t lat = dram_ctrl_access(ms->ctrl[node], pa, is_write, now, socket, NULL);
+    if ((unsigned)socket < DRAM_MAX_SOCKETS) {
+        ms->sn_accesses[socket][node]++;
+        ms->sn_latency[socket][node] += lat;
+    }
     if (!is_write)
         ms->last_remote = ms->topo.node_socket[node] != socket;
     return lat;
@@ -763,6 +767,7 @@ int memsys_init(machine_t *m, char *err, size_t errlen)
         return -1;
     }
     ms->nr_nodes = dram_nr_nodes(m->dram);
+    ms->nr_sockets = ms->topo.nr_sockets;
     ms->dram = m->dram;
     ms->cores_per_socket = m->mode == EMU_MODE_FS ? (int)config_get(cfg, CFG_machine_cores_per_socket) : 1;
     if (ms->cores_per_socket > CACHE_MAX_CORES_PER_SOCKET) {
@@ -863,6 +868,13 @@ int memsys_init(machine_t *m, char *err, size_t errlen)
         counters_add_fn(m->ctrs, node_bandwidth, na, "DRAM bandwidth of the node over the run, MB/s",
                         "node%d.dram.bandwidth_mbs", n);
     }
+    for (int so = 0; so < ms->nr_sockets; so++)
+        for (int n = 0; n < ms->nr_nodes; n++) {
+            counters_add(m->ctrs, &ms->sn_accesses[so][n], "DRAM requests from the socket to the node (reads and "
+                         "write-backs)", "dram.socket%d.node%d.accesses", so, n);
+            counters_add(m->ctrs, &ms->sn_latency[so][n], "Sum of the latencies of those requests, cycles",
+                         "dram.socket%d.node%d.latency_cycles", so, n);
+        }
     counters_add_fn(m->ctrs, dram_local, m, "DRAM requests from the node's own socket, all nodes", "dram.local_accesses");
     counters_add_fn(m->ctrs, dram_remote, m, "DRAM requests from other sockets, all nodes", "dram.remote_accesses");
     counters_add_fn(m->ctrs, dram_local_avg, m, "Average latency of local DRAM requests, cycles",
@@ -898,6 +910,8 @@ void memsys_reset_stats(machine_t *m)
     cache_reset_stats(ms->caches);
     for (int n = 0; n < ms->nr_nodes; n++)
         dram_ctrl_reset_stats(ms->ctrl[n]);
+    memset(ms->sn_accesses, 0, sizeof(ms->sn_accesses));
+    memset(ms->sn_latency, 0, sizeof(ms->sn_latency));
     for (int i = 0; i < m->nr_cpus; i++) {
         cpu_t *c = m->cpus[i];
         memset(c->mem_cycles, 0, sizeof(c->mem_cycles));
@@ -1096,6 +1110,8 @@ void memsys_list_counters(FILE *f)
     DRAM_CTRL_COUNTERS(X)
 #undef X
     fprintf(f, "%-28s %s\n", "nodeN.dram.bandwidth_mbs", "DRAM bandwidth of the node over the run, MB/s");
+    fprintf(f, "%-28s %s\n", "dram.socketS.nodeN.accesses", "DRAM requests from socket S to node N (reads and write-backs)");
+    fprintf(f, "%-28s %s\n", "dram.socketS.nodeN.latency_cycles", "Sum of the latencies of those requests, cycles");
     fprintf(f, "%-28s %s\n", "dram.local_accesses", "DRAM requests from the node's own socket, all nodes");
     fprintf(f, "%-28s %s\n", "dram.remote_accesses", "DRAM requests from other sockets, all nodes");
     fprintf(f, "%-28s %s\n", "dram.local_latency_avg", "Average latency of local DRAM requests, cycles");

@@ -43,6 +43,11 @@ typedef struct memsys {
     uint32_t line_shift;
     uint32_t mhz;
     node_arg_t node_args[DRAM_MAX_NODES]; /* arguments of the bandwidth counters */
+    int nr_sockets;
+    /* DRAM requests (reads and write-backs) per socket-to-node pair and their latency sum, cycles
+     * (counters dram.socketS.nodeN.accesses and .latency_cycles; the visualizer's NUMA matrix). */
+    uint64_t sn_accesses[DRAM_MAX_SOCKETS][DRAM_MAX_NODES];
+    uint64_t sn_latency[DRAM_MAX_SOCKETS][DRAM_MAX_NODES];
     /* The memory system's clock per CPU: its cycles plus time_off[cpu] (see memsys_round_start). */
     uint64_t time_off[EMU_MAX_CPUS_MEMSYS];
 } memsys_t;

@@ -18,6 +18,7 @@
 
 #include "emu/fs.h"
 #include "emu/machine.h"
+#include "emu/memsys.h"
 #include "emu/se.h"
 #include "emu/se_int.h"
 #include "guest/abi.h"
@@ -37,6 +38,8 @@ typedef struct snap_priv {
     prev_tlb_t (*prev)[EMU_SNAP_MAX_TLBS]; /* [nr_cpus] */
     uint8_t *state, *aux;                  /* SE mode: per frame */
     size_t frame_bytes;
+    /* The socket-to-node DRAM counts at the previous snapshot. */
+    uint64_t dram_acc[EMU_SNAP_MAX_SOCKETS][EMU_SNAP_MAX_NODES], dram_lat[EMU_SNAP_MAX_SOCKETS][EMU_SNAP_MAX_NODES];
 } snap_priv_t;
 
 static const char *const state_names[EMU_SNAP_NR_STATES] = {
@@ -313,6 +316,35 @@ static void take_tlbs(machine_t *m, emu_snapshot_t *s)
     }
 }
 
+/* The socket-to-node DRAM matrix of the memory model (--timing=full), totals and since the previous
+ * snapshot. */
+static void take_numa(machine_t *m, emu_snapshot_t *s)
+{
+    snap_priv_t *p = s->priv;
+    const memsys_t *ms = m->mem;
+    memset(s->dram_acc_int, 0, sizeof(s->dram_acc_int));
+    memset(s->dram_lat_int, 0, sizeof(s->dram_lat_int));
+    if (!ms) {
+        s->nr_sockets = 0;
+        memset(s->dram_acc, 0, sizeof(s->dram_acc));
+        memset(s->dram_lat, 0, sizeof(s->dram_lat));
+        return;
+    }
+    s->nr_sockets = ms->nr_sockets < EMU_SNAP_MAX_SOCKETS ? ms->nr_sockets : EMU_SNAP_MAX_SOCKETS;
+    int nn = ms->nr_nodes < EMU_SNAP_MAX_NODES ? ms->nr_nodes : EMU_SNAP_MAX_NODES;
+    for (int n = 0; n < EMU_SNAP_MAX_NODES; n++)
+        s->node_socket[n] = n < nn ? ms->topo.node_socket[n] : -1;
+    for (int so = 0; so < s->nr_sockets; so++)
+        for (int n = 0; n < nn; n++) {
+            uint64_t a = ms->sn_accesses[so][n], l = ms->sn_latency[so][n];
+            /* Counters reset at the start of measuring: a smaller value starts afresh. */
+            s->dram_acc_int[so][n] = a >= p->dram_acc[so][n] ? a - p->dram_acc[so][n] : a;
+            s->dram_lat_int[so][n] = a >= p->dram_acc[so][n] && l >= p->dram_lat[so][n] ? l - p->dram_lat[so][n] : l;
+            s->dram_acc[so][n] = p->dram_acc[so][n] = a;
+            s->dram_lat[so][n] = p->dram_lat[so][n] = l;
+        }
+}
+
 /* The state, aux and owner of frame f. */
 static inline void frame_info(machine_t *m, const snap_priv_t *p, uint64_t f, int *st, int *aux, uint64_t *owner)
 {
@@ -525,6 +557,7 @@ int emu_snapshot_take(emu_t *m, emu_snapshot_t *s, uint64_t pfn_lo, uint64_t pfn
     s->cycles = counters_get(m->ctrs, "sim.cycles", NULL);
     s->page_faults = counters_get(m->ctrs, "sim.page_faults", NULL);
     take_tlbs(m, s);
+    take_numa(m, s);
 
     /* Frame states. */
     if (p->state)

@@ -68,6 +68,7 @@ struct ui {
     int nseg_y;
     int tlb_x[EMU_SNAP_MAX_TLBS], tlb_y[EMU_SNAP_MAX_TLBS], tlb_cw, tlb_ch[EMU_SNAP_MAX_TLBS], tlb_cwk[EMU_SNAP_MAX_TLBS];
     int leg_x[EMU_SNAP_NR_STATES], leg_y[EMU_SNAP_NR_STATES];
+    int nm_x, nm_y, nm_cw, nm_ch, nm_sockets, nm_nodes; /* the NUMA matrix's grid */
     /* Timing of refreshes. */
     double last_refresh, render_cost, refresh_s, start_wall, speed_t0;
     uint64_t speed_i0;
@@ -271,9 +272,9 @@ static void layout(ui_t *ui)
     ui->info = (rect_t){8, top + left_h - 54, lw - 8, 54};
     ui->map = (rect_t){8, top, lw - 8, left_h - 124};
     int rx = lw + 8, rw = W - rx - 8;
-    int th = (int)((H - top - foot) * 0.48);
+    int th = (int)((H - top - foot) * 0.46);
     ui->tlbp = (rect_t){rx, top, rw, th};
-    int ch = (int)((H - top - foot) * 0.36);
+    int ch = (int)((H - top - foot) * 0.345);
     ui->charts = (rect_t){rx, top + th + 6, rw, ch};
     ui->numa = (rect_t){rx, top + th + ch + 12, rw, H - foot - 8 - (top + th + ch + 12)};
     /* Cells the map can show at 2 x 2 pixels, less room for labels and gaps. */
@@ -695,16 +696,150 @@ static void draw_charts(ui_t *ui, const emu_snapshot_t *s)
     free(v);
 }
 
+/* A cell of the socket-to-node DRAM matrix: local pairs (the node belongs to the socket) blue,
+ * remote pairs orange, brighter with more accesses in the interval (logarithmic, relative to the
+ * busiest pair); a pair without accesses is near-black, tinted by its kind. */
+uint32_t ui_numa_color(int local, uint64_t acc, uint64_t max_acc)
+{
+    uint32_t hue = local ? 0x3498db : 0xf39c12;
+    if (!acc)
+        return mix(0x12171c, hue, 0.12);
+    double v = max_acc > 1 ? 0.35 + 0.65 * log1p((double)acc) / log1p((double)max_acc) : 1.0;
+    return mix(0x12171c, hue, v);
+}
+
+/* A pixel inside the matrix cell of (socket, node) that shows the cell's colour (no text, no
+ * border): tests. 0, or -1 when the last rendering drew no such cell. */
+int ui_numa_pos(ui_t *ui, int socket, int node, int *x, int *y)
+{
+    if (socket < 0 || node < 0 || socket >= ui->nm_sockets || node >= ui->nm_nodes)
+        return -1;
+    *x = ui->nm_x + node * ui->nm_cw + 2;
+    *y = ui->nm_y + socket * ui->nm_ch + 2;
+    return 0;
+}
+
+/* The socket-to-node DRAM traffic matrix (--timing=full) in r: rows sockets, columns nodes. */
+static void draw_numa_matrix(ui_t *ui, const emu_snapshot_t *s, rect_t r)
+{
+    int ns = s->nr_sockets, nn = s->nr_nodes;
+    uint64_t max = 0, la = 0, ll = 0, ra = 0, rl = 0;
+    for (int so = 0; so < ns; so++)
+        for (int n = 0; n < nn; n++) {
+            uint64_t a = s->dram_acc_int[so][n];
+            if (a > max)
+                max = a;
+            if (s->node_socket[n] == so)
+                la += a, ll += s->dram_lat_int[so][n];
+            else
+                ra += a, rl += s->dram_lat_int[so][n];
+        }
+    /* The summary: local and remote accesses of the interval (averages are in the cells). */
+    char a1[32], a2[32], l1[96], l2[96];
+    human(a1, sizeof(a1), (double)la);
+    human(a2, sizeof(a2), (double)ra);
+    snprintf(l1, sizeof(l1), "local %s", a1);
+    if (la + ra)
+        snprintf(l2, sizeof(l2), "remote %s (%.0f%%)", a2, 100.0 * (double)ra / (double)(la + ra));
+    else
+        snprintf(l2, sizeof(l2), "remote %s", a2);
+    int w1 = 0, w2 = 0, wp = 0;
+    TTF_SizeUTF8(ui->small, l1, &w1, NULL);
+    TTF_SizeUTF8(ui->small, l2, &w2, NULL);
+    TTF_SizeUTF8(ui->small, "DRAM accesses, last interval:", &wp, NULL);
+    int x = r.x, ws = 0;
+    TTF_SizeUTF8(ui->small, "last interval:", &ws, NULL);
+    if (wp + 6 + w1 + 20 + w2 + 12 <= r.w)
+        x += text(ui, ui->small, x, r.y, DIM, "DRAM accesses, last interval:") + 6;
+    else if (ws + 6 + w1 + 20 + w2 + 12 <= r.w)
+        x += text(ui, ui->small, x, r.y, DIM, "last interval:") + 6;
+    fill(ui, x, r.y + 3, 9, 9, ui_numa_color(1, 1, 1));
+    x += 12;
+    x += text(ui, ui->small, x, r.y, FG, "%s", l1) + 8;
+    fill(ui, x, r.y + 3, 9, 9, ui_numa_color(0, 1, 1));
+    x += 12;
+    text(ui, ui->small, x, r.y, FG, "%s", l2);
+    /* The grid: row labels on the left, column labels above. */
+    int lab = 46, top = r.y + 30;
+    int cw = (r.w - lab) / (nn ? nn : 1), ch = (r.y + r.h - top) / (ns ? ns : 1);
+    if (cw > 160)
+        cw = 160;
+    if (ch > 44)
+        ch = 44;
+    if (cw < 2 || ch < 2) {
+        text(ui, ui->small, r.x, r.y + 16, DIM, "%d sockets x %d nodes: too many for the panel", ns, nn);
+        ui->nm_sockets = ui->nm_nodes = 0;
+        return;
+    }
+    int gx = r.x + lab, gy = top;
+    ui->nm_x = gx, ui->nm_y = gy, ui->nm_cw = cw, ui->nm_ch = ch, ui->nm_sockets = ns, ui->nm_nodes = nn;
+    /* Column labels: every node when they fit, else every k-th. */
+    int step = 1;
+    while (step < nn && cw * step < 40)
+        step *= 2;
+    for (int n = 0; n < nn; n += step)
+        text(ui, ui->small, gx + n * cw + 3, top - 15, DIM, cw * step >= 40 ? "node%d" : "n%d", n);
+    int rstep = 1;
+    while (rstep < ns && ch * rstep < 13)
+        rstep *= 2;
+    for (int so = 0; so < ns; so++) {
+        int y = gy + so * ch;
+        if (so % rstep == 0)
+            text(ui, ui->small, r.x, y + (ch > 14 ? (ch - 14) / 2 : 0), DIM, "socket%d", so);
+        for (int n = 0; n < nn; n++) {
+            int cx = gx + n * cw, local = s->node_socket[n] == so;
+            uint64_t a = s->dram_acc_int[so][n];
+            uint32_t c = ui_numa_color(local, a, max);
+            int gap = cw >= 6 && ch >= 6 ? 1 : 0;
+            fill(ui, cx, y, cw - gap, ch - gap, c);
+            if (cw >= 10 && ch >= 10) /* the kind's frame: local solid blue, remote orange */
+                frame_rect(ui, cx, y, cw - gap, ch - gap, local ? 0x2471a3 : 0xb9770e);
+            /* Text, dark on bright cells. */
+            uint32_t lum = ((c >> 16 & 255) * 3 + (c >> 8 & 255) * 6 + (c & 255)) / 10;
+            uint32_t tc = lum > 140 ? 0x0b0e11 : FG;
+            char cnt[32], lat[32];
+            human(cnt, sizeof(cnt), (double)a);
+            if (a)
+                snprintf(lat, sizeof(lat), "%.0f cy", (double)s->dram_lat_int[so][n] / (double)a);
+            else
+                snprintf(lat, sizeof(lat), "-");
+            int w1 = 0, w2 = 0, wl = 0;
+            char both[80];
+            snprintf(both, sizeof(both), "%s  %s", cnt, lat);
+            TTF_SizeUTF8(ui->small, cnt, &w1, NULL);
+            TTF_SizeUTF8(ui->small, lat, &w2, NULL);
+            TTF_SizeUTF8(ui->small, both, &wl, NULL);
+            if (ch >= 32 && cw >= (w1 > w2 ? w1 : w2) + 10) {
+                text(ui, ui->small, cx + 5, y + ch / 2 - 14, tc, "%s", cnt);
+                text(ui, ui->small, cx + 5, y + ch / 2, tc, "%s", lat);
+            } else if (ch >= 16 && cw >= wl + 10) {
+                text(ui, ui->small, cx + 5, y + (ch - 15) / 2, tc, "%s", both);
+            } else if (ch >= 16 && cw >= w1 + 8) {
+                text(ui, ui->small, cx + 4, y + (ch - 15) / 2, tc, "%s", cnt);
+            }
+        }
+    }
+}
+
 static void draw_numa(ui_t *ui, const emu_snapshot_t *s)
 {
     rect_t r = ui->numa;
-    panel(ui, r, "NUMA: frames per node, page-walk PTE loads per node");
     int c = ui->sel_cpu < s->nr_cpus ? ui->sel_cpu : 0;
-    int y = r.y + 26, bx = r.x + 8 + 70, bw = r.w - 16 - 70 - 214;
+    int matrix = s->nr_sockets > 0 && s->nr_nodes > 0;
+    char title[128];
+    snprintf(title, sizeof(title), "NUMA: frames per node, cpu%d's PTE loads%s", c,
+             matrix ? "; DRAM traffic socket x node" : "");
+    panel(ui, r, title);
+    ui->nm_sockets = ui->nm_nodes = 0;
+    /* Without the matrix the node bars take the whole width; with it, the left part. */
+    int lw = matrix ? (r.w - 16) * 44 / 100 : r.w - 16;
+    int tw = matrix ? 128 : 214;
+    int y = r.y + 26, bx = r.x + 8 + 48, bw = lw - 48 - tw;
     static const int order[] = {EMU_SNAP_ANON,   EMU_SNAP_FILE,    EMU_SNAP_PAGE_TABLE, EMU_SNAP_KERNEL,
                                 EMU_SNAP_SLAB,   EMU_SNAP_MEMMAP,  EMU_SNAP_VMALLOC,    EMU_SNAP_SWAPCACHE,
                                 EMU_SNAP_PCP,    EMU_SNAP_RESERVED, EMU_SNAP_UNKNOWN,   EMU_SNAP_FREE};
-    for (int n = 0; n < s->nr_nodes && y + 16 < r.y + r.h - 18; n++) {
+    int bottom = r.y + r.h - (matrix ? 4 : 18);
+    for (int n = 0; n < s->nr_nodes && y + 16 <= bottom; n++) {
         uint64_t tot = s->node_size[n] >> 12, used = tot - s->node_frames[n][EMU_SNAP_FREE];
         text(ui, ui->small, r.x + 8, y, FG, "node%d", n);
         int x = bx;
@@ -717,12 +852,21 @@ static void draw_numa(ui_t *ui, const emu_snapshot_t *s)
         }
         char pl[32];
         human(pl, sizeof(pl), (double)(s->nr_cpus ? s->cpus[c].pte_loads_node[n] : 0));
-        text(ui, ui->small, bx + bw + 8, y, DIM, "%4.1f%% used, cpu%d PTE loads %s", tot ? 100.0 * used / tot : 0.0, c,
-             pl);
+        if (matrix)
+            text(ui, ui->small, bx + bw + 6, y, DIM, "%4.1f%% used, PTE %s", tot ? 100.0 * used / tot : 0.0, pl);
+        else
+            text(ui, ui->small, bx + bw + 8, y, DIM, "%4.1f%% used, cpu%d PTE loads %s", tot ? 100.0 * used / tot : 0.0,
+                 c, pl);
         y += 16;
     }
-    text(ui, ui->small, r.x + 8, r.y + r.h - 18, DIM,
-         "socket-to-node traffic matrix: arrives with the memory-hierarchy model (issue 5)");
+    if (!matrix) {
+        text(ui, ui->small, r.x + 8, r.y + r.h - 18, DIM,
+             "socket-to-node DRAM traffic matrix: needs --timing=full (the cache and DRAM model)");
+        return;
+    }
+    int mx = r.x + 8 + lw + 12;
+    fill(ui, mx - 7, r.y + 24, 1, r.h - 30, 0x2a333d);
+    draw_numa_matrix(ui, s, (rect_t){mx, r.y + 24, r.x + r.w - 8 - mx, r.h - 28});
 }
 
 /* Frame under the mouse: the cell index, or -1. */

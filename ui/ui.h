@@ -51,6 +51,10 @@ uint32_t ui_pixel(ui_t *ui, int x, int y);
 /* Where things were drawn by the last rendering (top-left pixel of the cell); -1 if not drawn. */
 int ui_cell_pos(ui_t *ui, uint32_t cell, int *x, int *y);
 int ui_tlb_pos(ui_t *ui, int array, uint32_t set, uint32_t way, int *x, int *y);
+/* The same for the NUMA traffic matrix: the centre of the (socket, node) cell, 0 or -1; and the
+ * colour (0xRRGGBB) of a local or remote cell with acc requests when the busiest has max_acc. */
+int ui_numa_pos(ui_t *ui, int socket, int node, int *x, int *y);
+uint32_t ui_numa_color(int local, uint64_t acc, uint64_t max_acc);
 int ui_legend_pos(ui_t *ui, int state, int *x, int *y);
 /* Colours (0xRRGGBB): a frame state (aux: the buddy order for free frames), and a TLB way of a
  * set with the given hits and misses in the interval (max_acc: the busiest set of its array). */

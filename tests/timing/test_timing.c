@@ -422,7 +422,10 @@ static double info_dram_latency(const char *const *sets, int outcome)
 static double chase_cycles_per_load;
 
 /* The memory cycles per load of the pointer chase over kib KiB: the difference of two runs that
- * differ only by the number of measured loads. sets: emu options (NULL-terminated, up to 24). */
+ * differ only by the number of measured loads. sets: emu options (NULL-terminated, up to 24). Both
+ * runs fast-forward to the program's region of interest, which begins before its warm-up pass: the
+ * set-up (shuffle and links, a few instructions per line) costs no timing, the warm-up fills the
+ * caches as before, and the difference cancels it. */
 static double chase_latency(const char *const *sets, unsigned kib, emu_run_t *keep)
 {
     const unsigned it1 = 4000, it2 = 12000;
@@ -435,6 +438,7 @@ static double chase_latency(const char *const *sets, unsigned kib, emu_run_t *ke
     for (int x = 0; x < 2; x++) {
         int n = 0;
         argv[x][n++] = "--timing=full";
+        argv[x][n++] = "--fast-forward=roi"; /* the set-up runs functionally; the warm-up is timed */
         for (int i = 0; sets[i]; i++)
             argv[x][n++] = sets[i];
         argv[x][n++] = "--";
@@ -472,22 +476,48 @@ static void check_plateau(const char *what, double expected, double measured)
 }
 
 /* (g) The latency staircase: a pointer chase (one random cycle through every line, so an LRU cache
- * smaller than the working set never hits) over working sets of half of each level and 4x the LLC
- * costs, per load, the latency the configuration gives that level: L1D, L2, LLC, and LLC plus the
- * DRAM's unloaded row-miss latency (closed page and no refresh make every DRAM access a row miss). */
-static void staircase(const char *preset, const unsigned kib[4], const double lat[3], const char *mem)
+ * smaller than the working set never hits) over a working set that each level holds and the level
+ * above it does not, and one far beyond the LLC, costs, per load, the latency the configuration
+ * gives that level: L1D, L2, LLC, and LLC plus the DRAM's unloaded row-miss latency (closed page
+ * and no refresh make every DRAM access a row miss), within 5%. A level may need options of its own
+ * (extra[l]: one "key=value" or NULL) where the preset's geometry makes the plateau impossible or
+ * too slow to reach; each use is explained at its preset. */
+typedef struct level_run {
+    unsigned kib;      /* working set */
+    double lat;        /* configured latency of the level (cycles); DRAM: the LLC's, row miss added */
+    const char *extra; /* one more --set for this level, or NULL */
+} level_run_t;
+
+/* The plateaus measured, for the summary printed at the end (docs/TIMING.md's table). */
+static struct {
+    char preset[16];
+    double v[4];
+} plateaus[8];
+static int nplateaus;
+
+static void staircase(const char *preset, const char *mem, const level_run_t lv[4])
 {
     char cfg[64], memset_[64];
     snprintf(cfg, sizeof(cfg), "--config=%s", preset);
-    snprintf(memset_, sizeof(memset_), "machine.mem_per_node=%s", mem);
-    const char *sets[] = {cfg, "--set", memset_, "--set", "dram.page_policy=closed", "--set", "dram.refresh=off", NULL};
-    double dram = info_dram_latency(sets, 1);
-    double expect[4] = {lat[0], lat[1], lat[2], lat[2] + dram};
+    snprintf(memset_, sizeof(memset_), "machine.mem_per_node=%s", mem ? mem : "512M");
+    const char *sets[] = {cfg, "--set", memset_, "--set", "dram.page_policy=closed", "--set", "dram.refresh=off",
+                          NULL, NULL, NULL};
+    /* "default" is the preset a run without --config gets: test that path. */
+    const char *const *base = strcmp(preset, "default") ? sets : sets + 1;
+    double dram = info_dram_latency(base, 1);
     const char *names[4] = {"L1D", "L2", "LLC", "DRAM"};
+    int slot = nplateaus < 8 ? nplateaus++ : 7;
+    snprintf(plateaus[slot].preset, sizeof(plateaus[slot].preset), "%s", preset);
     for (int l = 0; l < 4; l++) {
-        char what[96];
-        snprintf(what, sizeof(what), "%s: chase over %u KiB (%s)", preset, kib[l], names[l]);
-        check_plateau(what, expect[l], chase_latency(sets, kib[l], NULL));
+        sets[7] = lv[l].extra ? "--set" : NULL;
+        sets[8] = lv[l].extra;
+        double expect = lv[l].lat + (l == 3 ? dram : 0);
+        char what[128];
+        snprintf(what, sizeof(what), "%s: chase over %u KiB (%s%s%s)", preset, lv[l].kib, names[l],
+                 lv[l].extra ? ", " : "", lv[l].extra ? lv[l].extra : "");
+        double m = chase_latency(base, lv[l].kib, NULL);
+        plateaus[slot].v[l] = m;
+        check_plateau(what, expect, m);
     }
 }
 
@@ -495,14 +525,75 @@ static void test_staircase_tiny(void **state)
 {
     (void)state;
     /* tiny: L1D 16 KiB (4 cycles), L2 128 KiB (14), LLC 512 KiB (60). */
-    staircase("tiny", (const unsigned[]){8, 64, 256, 2048}, (const double[]){4, 14, 60}, "64M");
+    staircase("tiny", "64M", (const level_run_t[]){{8, 4, NULL}, {64, 14, NULL}, {256, 60, NULL}, {2048, 60, NULL}});
 }
 
 static void test_staircase_desktop(void **state)
 {
     (void)state;
-    /* desktop: L1D 32 KiB (4), L2 256 KiB (12), inclusive L3 12 MiB (42). */
-    staircase("desktop", (const unsigned[]){16, 128, 6144, 49152}, (const double[]){4, 12, 42}, "256M");
+    /* desktop: L1D 32 KiB (4), L2 256 KiB (12), inclusive L3 12 MiB (42); DRAM at 3.2 GHz with a
+     * 12 ns front end. 48 MiB is 4x the L3 and, fast-forwarded, quick enough at full size. */
+    staircase("desktop", "256M",
+              (const level_run_t[]){{16, 4, NULL}, {128, 12, NULL}, {6144, 42, NULL}, {49152, 42, NULL}});
+}
+
+/* The Skylake-SP-like servers (default, skylake-2s, server-4s, numa-8n): L1D 32 KiB (4), L2 1 MiB
+ * (14), non-inclusive LLC 38.5 MiB 11-way (60), DDR4-2666 behind a 20 ns front end. The L2 and LLC
+ * plateaus use half of L2 and 4x L2 (which the LLC holds with room to spare). A chase far beyond a
+ * 38.5 MiB LLC (4x: 154 MiB, 2.5 M lines) takes about 4 s a run even fast-forwarded (the warm-up
+ * pass is timed): for the DRAM plateau alone the LLC is shrunk to 2816 KiB (same 11 ways and 60
+ * cycles, 4096 sets) and the chase covers 16 MiB, 5.8x that LLC and 16x the L2. The DRAM latency
+ * does not depend on the LLC's size. */
+static const level_run_t skx_levels[4] = {
+    {16, 4, NULL}, {512, 14, NULL}, {4096, 60, NULL}, {16384, 60, "cache.llc_size=2816K"}};
+
+static void test_staircase_default(void **state)
+{
+    (void)state;
+    /* No --config: configs/default.ini, the 2-socket server. */
+    staircase("default", NULL, skx_levels);
+}
+
+static void test_staircase_skylake_2s(void **state)
+{
+    (void)state;
+    staircase("skylake-2s", NULL, skx_levels);
+}
+
+static void test_staircase_server_4s(void **state)
+{
+    (void)state;
+    staircase("server-4s", NULL, skx_levels);
+}
+
+static void test_staircase_numa_8n(void **state)
+{
+    (void)state;
+    /* 8 sockets of 28 cores: the program runs on cpu 0, node 0 (local). */
+    staircase("numa-8n", NULL, skx_levels);
+}
+
+static void test_staircase_la57(void **state)
+{
+    (void)state;
+    /* la57: the one-socket, one-core base with 5-level paging: L1D 32 KiB (4), L2 1 MiB (14), and
+     * an LLC of one Skylake-SP slice, 1408 KiB 11-way (60), barely larger than the L2: no working
+     * set fits the LLC and not the L2 without conflict misses in one or the other (1280 KiB puts
+     * 20 lines on an average L2 set and 10 on an LLC set, Poisson-spread). For the LLC plateau
+     * alone the L2 is shrunk to 128 KiB (16-way, 128 sets) and the chase covers 512 KiB: 64
+     * lines per L2 set, 4 per LLC set. The 2 MiB pages keep the 5 levels out of the measurement. */
+    staircase("la57", "256M",
+              (const level_run_t[]){{16, 4, NULL}, {512, 14, NULL}, {512, 60, "cache.l2_size=128K"}, {8192, 60, NULL}});
+}
+
+/* Prints the plateaus measured (docs/TIMING.md's table). */
+static void test_staircase_summary(void **state)
+{
+    (void)state;
+    printf("    %-12s %9s %9s %9s %9s\n", "preset", "L1D", "L2", "LLC", "DRAM");
+    for (int i = 0; i < nplateaus; i++)
+        printf("    %-12s %9.3f %9.3f %9.3f %9.3f\n", plateaus[i].preset, plateaus[i].v[0], plateaus[i].v[1],
+               plateaus[i].v[2], plateaus[i].v[3]);
 }
 
 /* (h) Remote memory: the same chase with the program's frames on node 1 (se.mem_node=1) of the
@@ -580,11 +671,11 @@ static void test_full_deterministic(void **state)
  * the range real Skylake-SP cores reach alone (docs/TIMING.md: about 10-16 GB/s with the hardware
  * prefetchers), be at least 5 times the chase's (a line per DRAM latency), drop without the
  * prefetcher (then only the 10 MSHRs overlap misses), and drop again from the remote node. */
-static double stream_gbs(const char *pf, const char *node, emu_run_t *keep)
+static double stream_gbs(const char *pf, const char *node, const char *mode, emu_run_t *keep)
 {
     emu_run_t r;
     run_emu(&r, "--timing=full", "--config=skylake-2s", "--fast-forward=roi", "--set", pf, "--set", node, "--",
-            "stream", "64", "1", NULL);
+            "stream", "64", "1", mode, NULL);
     assert_ok(&r);
     double cy = (double)stat_of(&r, "sim.cycles");
     double gbs = 64.0 * 1048576.0 * 2500.0 / cy / 1000.0;
@@ -598,12 +689,13 @@ static double stream_gbs(const char *pf, const char *node, emu_run_t *keep)
 static void test_stream_bandwidth(void **state)
 {
     (void)state;
-    emu_run_t on, again;
-    double local = stream_gbs("cache.prefetch=on", "se.mem_node=0", &on);
-    double again_gbs = stream_gbs("cache.prefetch=on", "se.mem_node=0", &again);
-    double nopf = stream_gbs("cache.prefetch=off", "se.mem_node=0", NULL);
-    double remote = stream_gbs("cache.prefetch=on", "se.mem_node=1", NULL);
-    double remote_nopf = stream_gbs("cache.prefetch=off", "se.mem_node=1", NULL);
+    emu_run_t on, again, il;
+    double local = stream_gbs("cache.prefetch=on", "se.mem_node=0", NULL, &on);
+    double again_gbs = stream_gbs("cache.prefetch=on", "se.mem_node=0", NULL, &again);
+    double nopf = stream_gbs("cache.prefetch=off", "se.mem_node=0", NULL, NULL);
+    double remote = stream_gbs("cache.prefetch=on", "se.mem_node=1", NULL, NULL);
+    double remote_nopf = stream_gbs("cache.prefetch=off", "se.mem_node=1", NULL, NULL);
+    double inter = stream_gbs("cache.prefetch=on", "se.mem_node=0", "interleave", &il);
     /* The chase's bandwidth on the same machine: one 64-byte line per load. */
     const char *base[] = {"--config=skylake-2s", NULL};
     (void)chase_latency(base, 65536, NULL);
@@ -614,6 +706,12 @@ static void test_stream_bandwidth(void **state)
     log_value("stream, remote node, prefetcher on (GB/s)", 9, remote);
     log_value("stream, remote node, prefetcher off (GB/s)", 64 * 10 * 2.5 / 327.0, remote_nopf);
     log_value("chase over 64 MiB, local (GB/s)", 64 * 2.5 / 190.0, chase);
+    /* Interleaved over nodes 0 and 1 (MPOL_INTERLEAVE): the 32 pages of 2 MiB alternate, so half
+     * the lines stream at the local rate and half at the remote one, one after the other (a 2 MiB
+     * page at a time: the prefetcher's window never spans two nodes' pages for long). The time is
+     * the sum of the halves' times: the harmonic mean of the two rates, 2 / (1/L + 1/R). */
+    double hmean = 2.0 / (1.0 / local + 1.0 / remote);
+    log_value("stream, interleaved nodes 0+1, prefetcher on (GB/s)", hmean, inter);
     if (local < 10.0 || local > 16.0)
         fail_msg("streaming read: %.2f GB/s, expected 10-16 GB/s (one Skylake-SP core)", local);
     if (local < 5.0 * chase)
@@ -623,6 +721,17 @@ static void test_stream_bandwidth(void **state)
     if (remote >= local || remote_nopf >= nopf)
         fail_msg("remote streaming (%.2f, %.2f GB/s) is not slower than local (%.2f, %.2f)", remote, remote_nopf,
                  local, nopf);
+    if (inter <= remote || inter >= local)
+        fail_msg("interleaved streaming %.2f GB/s is not between remote %.2f and local %.2f", inter, remote, local);
+    if (fabs(inter - hmean) > 0.05 * hmean)
+        fail_msg("interleaved streaming %.2f GB/s is not within 5%% of the harmonic mean %.2f", inter, hmean);
+    /* Half of the lines from each node (the buffer is 32 pages; the set-up's few other frames). */
+    uint64_t n0 = stat_of(&il, "node0.dram.reads"), n1 = stat_of(&il, "node1.dram.reads");
+    printf("    interleaved: node0.dram.reads %llu, node1.dram.reads %llu\n", (unsigned long long)n0,
+           (unsigned long long)n1);
+    assert_true(n1 > 500000 && n0 > 500000);
+    assert_true(fabs((double)n0 - (double)n1) < 0.01 * (double)(n0 + n1));
+    assert_true(stat_of(&il, "dram.remote_accesses") > 500000);
     assert_true(stat_of(&on, "cpu0.pf.issued") > 500000);
     assert_true(stat_of(&on, "cpu0.pf.useful") > 500000);
     assert_true(stat_of(&on, "cpu0.overlapped_cycles") > 0);
@@ -631,6 +740,7 @@ static void test_stream_bandwidth(void **state)
     assert_string_equal(on.json, again.json);
     run_free(&on);
     run_free(&again);
+    run_free(&il);
 }
 
 int main(int argc, char **argv)
@@ -667,6 +777,12 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_staircase_tiny),
         cmocka_unit_test(test_staircase_desktop),
+        cmocka_unit_test(test_staircase_default),
+        cmocka_unit_test(test_staircase_skylake_2s),
+        cmocka_unit_test(test_staircase_server_4s),
+        cmocka_unit_test(test_staircase_numa_8n),
+        cmocka_unit_test(test_staircase_la57),
+        cmocka_unit_test(test_staircase_summary),
         cmocka_unit_test(test_remote_node),
         cmocka_unit_test(test_full_deterministic),
         cmocka_unit_test(test_stream_bandwidth),

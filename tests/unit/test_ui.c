@@ -17,6 +17,8 @@
 
 #include "emu/emu.h"
 #include "emu/fs.h"
+#include "emu/machine.h"
+#include "emu/memsys.h"
 #include "ui/ui.h"
 
 #define NSETS 16
@@ -311,6 +313,108 @@ static void test_zone_info_call(void **state)
     emu_free(m);
 }
 
+/* The socket-to-node DRAM matrix: two sockets, a node each; socket 0 made 1000 local and 40 remote
+ * accesses in the interval, socket 1 none. Local cells are drawn blue, remote ones orange, each by
+ * its count; without the matrix (no --timing=full) no cell is drawn. */
+static void test_numa_matrix(void **state)
+{
+    (void)state;
+    char err[512];
+    static fake_t f;
+    fake_init(&f);
+    emu_snapshot_t *s = &f.s;
+    s->nr_nodes = 2;
+    s->node_size[1] = 32ull << 20;
+    s->node_base[1] = 32ull << 20;
+    s->node_frames[1][EMU_SNAP_FREE] = 8192;
+    s->nr_sockets = 2;
+    s->node_socket[0] = 0;
+    s->node_socket[1] = 1;
+    s->dram_acc[0][0] = s->dram_acc_int[0][0] = 1000;
+    s->dram_lat[0][0] = s->dram_lat_int[0][0] = 1000 * 150;
+    s->dram_acc[0][1] = s->dram_acc_int[0][1] = 40;
+    s->dram_lat[0][1] = s->dram_lat_int[0][1] = 40 * 290;
+    ui_t *ui = ui_new_headless(1400, 860, err, sizeof(err));
+    assert_non_null(ui);
+    ui_render(ui, s);
+    const char *path = "build/tests/ui-numa.png";
+    assert_int_equal(ui_save_png(ui, path, err, sizeof(err)), 0);
+    SDL_Surface *img = load_png(path);
+    int x, y;
+    uint32_t local = ui_numa_color(1, 1000, 1000), remote = ui_numa_color(0, 40, 1000);
+    assert_int_equal(ui_numa_pos(ui, 0, 0, &x, &y), 0);
+    assert_int_equal(png_pixel(img, x, y), local);
+    assert_int_equal(ui_numa_pos(ui, 0, 1, &x, &y), 0);
+    assert_int_equal(png_pixel(img, x, y), remote);
+    assert_int_equal(ui_numa_pos(ui, 1, 0, &x, &y), 0);
+    assert_int_equal(png_pixel(img, x, y), ui_numa_color(0, 0, 1000));
+    assert_int_equal(ui_numa_pos(ui, 1, 1, &x, &y), 0);
+    assert_int_equal(png_pixel(img, x, y), ui_numa_color(1, 0, 1000));
+    assert_int_equal(ui_numa_pos(ui, 2, 0, &x, &y), -1);
+    /* The cell lies in the NUMA panel (bottom right), the remote cell right of the local one. */
+    int x0, y0;
+    ui_numa_pos(ui, 0, 0, &x0, &y0);
+    assert_true(x0 > 700 && y0 > 600);
+    ui_numa_pos(ui, 0, 1, &x, &y);
+    assert_true(x > x0 && y == y0);
+    /* Local blue, remote orange; busier is brighter; idle cells stay dark. */
+    assert_true((local & 255) > (local >> 16 & 255));
+    assert_true((remote >> 16 & 255) > (remote & 255));
+    uint32_t busy = ui_numa_color(0, 1000, 1000);
+    assert_true((busy >> 16 & 255) > (remote >> 16 & 255));
+    uint32_t idle = ui_numa_color(0, 0, 1000);
+    assert_true((idle >> 16 & 255) < 0x40 && (idle >> 8 & 255) < 0x40);
+    assert_true(ui_numa_color(1, 0, 1000) != idle);
+    SDL_FreeSurface(img);
+    /* Without the matrix: no cell. */
+    s->nr_sockets = 0;
+    ui_render(ui, s);
+    assert_int_equal(ui_numa_pos(ui, 0, 0, &x, &y), -1);
+    ui_free(ui);
+}
+
+/* The matrix reaches the snapshot from the memory model: an access that misses every cache is one
+ * DRAM request from socket 0 to node 0, counted in the total and in the interval, and the next
+ * snapshot's interval starts afresh. */
+static void test_numa_snapshot(void **state)
+{
+    (void)state;
+    config_t cfg;
+    char err[512];
+    config_defaults(&cfg);
+    assert_int_equal(config_load(&cfg, "tiny", err, sizeof(err)), 0);
+    emu_t *m = emu_new(&cfg, EMU_MODE_SE, err, sizeof(err));
+    assert_non_null(m);
+    emu_snapshot_t *s = emu_snapshot_new(m);
+    assert_non_null(s);
+    assert_int_equal(emu_snapshot_take(m, s, 0, 0, 1000), 0);
+    assert_int_equal(s->nr_sockets, 0); /* no --timing=full */
+    assert_int_equal(emu_set_timing(m, EMU_TIMING_FULL, 0, 0), 0);
+    assert_non_null(m->mem);
+    assert_int_equal(emu_snapshot_take(m, s, 0, 0, 1000), 0);
+    assert_int_equal(s->nr_sockets, 1);
+    assert_int_equal(s->node_socket[0], 0);
+    uint64_t a0 = s->dram_acc[0][0];
+    memsys_data(m->cpus[0], 5ull << 20, 8, 0);
+    assert_int_equal(emu_snapshot_take(m, s, 0, 0, 1000), 0);
+    assert_int_equal(s->dram_acc[0][0], a0 + 1);
+    assert_int_equal(s->dram_acc_int[0][0], 1);
+    assert_true(s->dram_lat_int[0][0] > 0);
+    assert_int_equal(s->dram_lat[0][0], counters_get(m->ctrs, "dram.socket0.node0.latency_cycles", NULL));
+    assert_int_equal(s->dram_acc[0][0], counters_get(m->ctrs, "dram.socket0.node0.accesses", NULL));
+    assert_int_equal(emu_snapshot_take(m, s, 0, 0, 1000), 0);
+    assert_int_equal(s->dram_acc_int[0][0], 0);
+    /* A copy carries the matrix. */
+    emu_snapshot_t *c = calloc(1, sizeof(*c));
+    assert_non_null(c);
+    assert_int_equal(emu_snapshot_copy(c, s), 0);
+    assert_int_equal(c->nr_sockets, 1);
+    assert_int_equal(c->dram_acc[0][0], a0 + 1);
+    emu_snapshot_free(m, c);
+    emu_snapshot_free(m, s);
+    emu_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +423,8 @@ int main(void)
         cmocka_unit_test(test_snapshot_of_machine),
         cmocka_unit_test(test_owner_names_and_zones),
         cmocka_unit_test(test_zone_info_call),
+        cmocka_unit_test(test_numa_matrix),
+        cmocka_unit_test(test_numa_snapshot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
