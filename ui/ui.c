@@ -467,7 +467,7 @@ static void draw_tlbs(ui_t *ui, const emu_snapshot_t *s)
     if (ch < 1)
         ch = 1;
     if (s->timing == 0)
-        text(ui, ui->small, r.x + 300, r.y + 6, 0xffcc66, "timing off: run with --timing=tlb to model TLBs");
+        text(ui, ui->small, r.x + r.w - 190, r.y + 6, 0xffcc66, "timing off: use --timing=tlb"); /* right of the title */
     for (int k = 0; k < sc->nr_tlbs; k++) {
         const emu_snap_tlb_t *t = &sc->tlb[k];
         int rows_h = (int)t->ways * ch + 3;
