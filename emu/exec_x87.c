@@ -482,8 +482,9 @@ static void wr80(cpu_t *c, uint64_t va, long double x) { x87_wr(c, va, &x, 10); 
 
 typedef long double (*hx2_fn)(hx_t *, long double, long double);
 
-/* D8 register forms: st(0) = st(0) op st(i). */
-AI void arith_d8(cpu_t *c, const insn_t *i, hx2_fn fn)
+/* Register forms: D8 st(0) = st(0) op st(i) (dst_is_i 0); DC and DE st(i) = st(i) op st(0)
+ * (dst_is_i 1), then pop for DE. fn always gets st(0) and st(i) in that order. */
+AI void arith_reg(cpu_t *c, const insn_t *i, hx2_fn fn, int dst_is_i, int pop)
 {
     x87_wait(c);
     x87_note(c, i);
@@ -498,26 +499,7 @@ AI void arith_d8(cpu_t *c, const insn_t *i, hx2_fn fn)
         r = fn(&h, ST(c, 0), ST(c, k));
         if (sw_merge(c, h.sw, SW_C1) & NOWRITE_REG) return;
     }
-    st_set(c, 0, r);
-}
-
-/* DC and DE register forms: st(i) = st(i) op st(0), then pop for DE. */
-AI void arith_dc(cpu_t *c, const insn_t *i, hx2_fn fn, int pop)
-{
-    x87_wait(c);
-    x87_note(c, i);
-    int k = i->aux;
-    long double r;
-    if (UNLIKELY(!st_full(c, 0) || !st_full(c, k))) {
-        if (!stack_fault(c, 0)) return;
-        r = INDEF();
-    } else {
-        hx_t h;
-        hx_init(c, &h);
-        r = fn(&h, ST(c, 0), ST(c, k));
-        if (sw_merge(c, h.sw, SW_C1) & NOWRITE_REG) return;
-    }
-    st_set(c, k, r);
+    st_set(c, dst_is_i ? k : 0, r);
     if (pop) st_pop(c);
 }
 
@@ -551,9 +533,9 @@ ARITH_MEM_ALL(i32, uint32_t, 32)
 ARITH_MEM_ALL(i16, uint16_t, 16)
 
 #define ARITH_REG(n)                                                                              \
-    static void ar_d8_##n(cpu_t *c, const insn_t *i) { arith_d8(c, i, hx_d8_##n); }             \
-    static void ar_dc_##n(cpu_t *c, const insn_t *i) { arith_dc(c, i, hx_dc_##n, 0); }          \
-    static void ar_de_##n(cpu_t *c, const insn_t *i) { arith_dc(c, i, hx_de_##n, 1); }
+    static void ar_d8_##n(cpu_t *c, const insn_t *i) { arith_reg(c, i, hx_d8_##n, 0, 0); }       \
+    static void ar_dc_##n(cpu_t *c, const insn_t *i) { arith_reg(c, i, hx_dc_##n, 1, 0); }       \
+    static void ar_de_##n(cpu_t *c, const insn_t *i) { arith_reg(c, i, hx_de_##n, 1, 1); }
 ARITH_REG(0)
 ARITH_REG(1)
 ARITH_REG(4)
